@@ -1,0 +1,306 @@
+"""The one cattrs converter: JSON bodies to the public models, and back.
+
+The models carry no serialization settings; everything about the wire lives here
+(hynek's "keep 'em separated"). The reference documents no response bodies, so
+structuring is lenient and loses nothing:
+
+* object keys match case-insensitively, ignoring ``_`` and ``-``: ``ChatID``,
+  ``chatId`` and ``chat_id`` all fill ``chat_id``;
+* IDs and numbers given as numeric strings become ints; booleans may be
+  ``"true"``/``"false"``/``0``/``1``; numbers where text is expected become text;
+* dates in ISO 8601 (with or without offset, ``Z`` included) or .NET
+  ``/Date(ms)/`` form become ``datetime``;
+* a list may come bare or wrapped in an object with one list in it; a model that
+  is only a list (``ChatList``) may come as a bare list, and an empty body is an
+  empty list;
+* unknown keys are kept in the model's ``extra``, and the decoded JSON in ``raw``.
+
+``strict=True`` rejects unknown keys instead (the tests run both modes).
+Unstructuring gives the PascalCase wire names back (``chat_id`` -> ``ChatID``),
+with ``extra`` merged in, so structure(unstructure(model)) == model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from functools import cache
+from typing import Any, Final, TypeVar, get_args, get_origin
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+
+from .models._base import Model
+
+__all__ = ["make_converter", "structure", "wire_name"]
+
+T = TypeVar("T")
+
+_MODEL_FIELDS: Final = frozenset({"extra", "raw"})
+_DOTNET_DATE: Final = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+_ISO_FRACTION: Final = re.compile(r"\.(\d+)")
+
+
+def _norm(key: str) -> str:
+    return key.replace("_", "").replace("-", "").lower()
+
+
+def wire_name(field_name: str) -> str:
+    """The PascalCase wire name of a snake_case field: ``chat_id`` -> ``ChatID``."""
+    return "".join("ID" if part == "id" else part.capitalize() for part in field_name.split("_"))
+
+
+# -- scalars ------------------------------------------------------------------
+
+
+def _structure_int(value: Any, _: Any) -> int:
+    if isinstance(value, bool):
+        raise TypeError(f"expected an integer, got a boolean {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"[+-]?\d+", text):
+            return int(text)
+    raise ValueError(f"expected an integer, got {_short(value)}")
+
+
+def _structure_float(value: Any, _: Any) -> float:
+    if isinstance(value, bool):
+        raise TypeError(f"expected a number, got a boolean {value!r}")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        return float(value.strip())
+    raise ValueError(f"expected a number, got {_short(value)}")
+
+
+def _structure_str(value: Any, _: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"expected text, got {_short(value)}")
+
+
+def _structure_bool(value: Any, _: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in (0, 1) and isinstance(value, int):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "0", "1"):
+        return value.strip().lower() in ("true", "1")
+    raise ValueError(f"expected a boolean, got {_short(value)}")
+
+
+def _structure_datetime(value: Any, _: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a date, got {_short(value)}")
+    text = value.strip()
+    match = _DOTNET_DATE.match(text)
+    if match:
+        moment = datetime.fromtimestamp(int(match.group(1)) / 1000, tz=timezone.utc)
+        if match.group(2):
+            sign = 1 if match.group(2)[0] == "+" else -1
+            hours, minutes = int(match.group(2)[1:3]), int(match.group(2)[3:5])
+            moment = moment.astimezone(timezone(sign * timedelta(hours=hours, minutes=minutes)))
+        return moment
+    # Python 3.10's fromisoformat knows neither "Z" nor fractions other than 3 or 6 digits.
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    text = _ISO_FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"expected an ISO 8601 or /Date(ms)/ date, got {_short(value)}") from None
+
+
+def _unstructure_datetime(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# -- sequences ----------------------------------------------------------------
+
+
+def _unwrap_list(value: Any) -> Sequence[Any]:
+    """A bare list, or the one list inside a wrapping object."""
+    if isinstance(value, list | tuple):
+        return value
+    if value is None:
+        return ()
+    if isinstance(value, Mapping):
+        lists = [item for item in value.values() if isinstance(item, list)]
+        if len(lists) == 1:
+            return lists[0]
+    raise ValueError(f"expected a list, got {_short(value)}")
+
+
+def _is_homogeneous_sequence(type_: Any) -> bool:
+    origin = get_origin(type_)
+    if origin is list:
+        return True
+    args = get_args(type_)
+    return origin is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _sequence_hook_factory(type_: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    inner = get_args(type_)[0]
+    inner_hook = converter.get_structure_hook(inner)
+    make = list if get_origin(type_) is list else tuple
+
+    def structure_sequence(value: Any, _: Any) -> Any:
+        items = _unwrap_list(value)
+        result = []
+        errors: list[Exception] = []
+        for index, item in enumerate(items):
+            try:
+                result.append(inner_hook(item, inner))
+            except Exception as exc:  # noqa: BLE001 - collected into the group below
+                note = IterableValidationNote(f"Structuring {type_} @ index {index}", index, inner)
+                exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError(f"While structuring {type_!r}", errors, type_)
+        return make(result)
+
+    return structure_sequence
+
+
+# -- models -------------------------------------------------------------------
+
+
+def _is_model(type_: Any) -> bool:
+    return isinstance(type_, type) and issubclass(type_, Model)
+
+
+def _model_structure_factory(
+    cls: type[Model], converter: cattrs.Converter, *, strict: bool
+) -> Callable[[Any, Any], Model]:
+    fields = [f for f in attrs.fields(attrs.resolve_types(cls)) if f.name not in _MODEL_FIELDS]
+    by_key = {_norm(f.name): f for f in fields}
+    hooks = {f.name: converter.get_structure_hook(f.type) for f in fields}
+    required = [f.name for f in fields if f.default is attrs.NOTHING]
+    # A model that is only a list (ChatList) also accepts the bare list.
+    list_field = (
+        fields[0].name if len(fields) == 1 and _is_homogeneous_sequence(fields[0].type) else None
+    )
+
+    def structure_model(value: Any, _: Any) -> Model:
+        raw = value
+        if list_field is not None and not (
+            isinstance(value, Mapping) and any(_norm(k) == _norm(list_field) for k in value)
+        ):
+            value = {list_field: _unwrap_list(value)}
+        if not isinstance(value, Mapping):
+            raise ValueError(f"expected an object, got {_short(value)}")
+        kwargs: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        errors: list[Exception] = []
+        failed: set[str] = set()
+        for key, item in value.items():
+            field = by_key.get(_norm(key)) if isinstance(key, str) else None
+            if field is None:
+                extra[key] = item
+                continue
+            if item is None:  # absent and null are the same to a lenient reader
+                continue
+            try:
+                kwargs[field.name] = hooks[field.name](item, field.type)
+            except Exception as exc:  # noqa: BLE001 - collected into the group below
+                note = AttributeValidationNote(
+                    f"Structuring class {cls.__qualname__} @ attribute {field.name}",
+                    field.name,
+                    field.type,
+                )
+                exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+                errors.append(exc)
+                failed.add(field.name)
+        for name in required:
+            if name not in kwargs and name not in failed:
+                exc = KeyError(f"required field {wire_name(name)!r} is missing")
+                exc.__notes__ = [
+                    AttributeValidationNote(
+                        f"Structuring class {cls.__qualname__} @ attribute {name}", name, None
+                    )
+                ]
+                errors.append(exc)
+        if strict and extra:
+            errors.append(ForbiddenExtraKeysError("", cls, set(map(str, extra))))
+        if errors:
+            raise ClassValidationError(f"While structuring {cls.__name__}", errors, cls)
+        return cls(**kwargs, extra=extra, raw=raw)
+
+    return structure_model
+
+
+def _model_unstructure_factory(
+    cls: type[Model], converter: cattrs.Converter
+) -> Callable[[Model], dict[str, Any]]:
+    fields = [f for f in attrs.fields(cls) if f.name not in _MODEL_FIELDS]
+    names = [(f.name, wire_name(f.name)) for f in fields]
+
+    def unstructure_model(model: Model) -> dict[str, Any]:
+        out: dict[str, Any] = dict(model.extra)
+        for name, wire in names:
+            value = getattr(model, name)
+            if value is not None:
+                out[wire] = converter.unstructure(value)
+        return out
+
+    return unstructure_model
+
+
+def make_converter(*, strict: bool = False) -> cattrs.Converter:
+    """Build the client's converter. Lenient by default; ``strict`` rejects unknown keys."""
+    converter = cattrs.Converter()
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(float, _structure_float)
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook(datetime, _structure_datetime)
+    converter.register_unstructure_hook(datetime, _unstructure_datetime)
+    converter.register_structure_hook_factory(
+        _is_homogeneous_sequence, lambda t: _sequence_hook_factory(t, converter)
+    )
+    converter.register_structure_hook_factory(
+        _is_model, lambda cls: _model_structure_factory(cls, converter, strict=strict)
+    )
+    converter.register_unstructure_hook_factory(
+        _is_model, lambda cls: _model_unstructure_factory(cls, converter)
+    )
+    return converter
+
+
+@cache
+def default_converter(*, strict: bool = False) -> cattrs.Converter:
+    """The converter shared by every client in the process (built once per mode)."""
+    return make_converter(strict=strict)
+
+
+def structure(converter: cattrs.Converter, data: Any, cls: type[T]) -> T:
+    """Structure ``data`` into ``cls``; errors come out as one readable line each.
+
+    Raises ``ValueError`` whose message lists the problems as ``… @ $.field[0]``.
+    """
+    try:
+        return converter.structure(data, cls)
+    except (ClassValidationError, IterableValidationError) as exc:
+        messages = cattrs.transform_error(exc, path="$")
+        raise ValueError("; ".join(messages[:5])) from exc
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"{exc} @ $") from exc

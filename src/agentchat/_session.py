@@ -1,0 +1,243 @@
+"""How the session stays alive: the token, logon and logoff, keep-alive, re-logon.
+
+One ``Session`` per client. It holds the session token (as a ``Secret``) and a
+generation number that grows with every logon. The pipeline asks it for the
+token before each session request and, when the server rejects the session,
+calls ``relogon(generation)``: the first caller takes the lock and logs on; every
+caller that queued behind it with the same, now stale, generation finds the token
+already replaced and simply resends. A hundred callers meeting an expired session
+together cause exactly one AgentLogon.
+
+Credentials that are refused make the session *failed*: every later call raises
+``LogonError`` at once (no spinning against a server that said no), the
+keep-alive task stops, and the optional ``on_logon_error`` callback is told.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+import anyio
+import attrs
+import cattrs
+import httpx
+from anyio.abc import TaskStatus
+
+from . import _routes as routes
+from ._exceptions import (
+    AgentChatError,
+    APIStatusError,
+    LogonError,
+    ResponseFormatError,
+)
+from ._converters import structure
+from ._redaction import MASK, Secret, redact
+from ._transport import Pipeline, RequestOptions, decode
+from .models import LogonResult
+
+__all__ = ["Session"]
+
+logger: Final = logging.getLogger("agentchat")
+
+_TOKEN_KEYS: Final = ("sessiontoken", "token", "session")
+_WRAPPER_KEYS: Final = ("data", "result", "response")
+_NO_RETRY: Final = RequestOptions(max_retries=0)
+_LOGOFF: Final = RequestOptions(max_retries=0, relogon=False)
+
+
+@attrs.define(eq=False, repr=False)
+class Session:
+    pipeline: Pipeline
+    converter: cattrs.Converter
+    email_address: str
+    password: Secret
+    on_logon_error: Callable[[LogonError], object] | None = None
+    logon_options: RequestOptions = RequestOptions()
+    _token: Secret | None = None
+    _generation: int = 0
+    _failed: LogonError | None = None
+    _lock: anyio.Lock | None = None
+    #: ``anyio.current_time()`` of the last successful session request.
+    last_success: float = -math.inf
+    #: Counters, for ``AsyncAgentChat.stats`` and the tests.
+    logons: int = 0
+    keep_alives: int = 0
+    keep_alives_skipped: int = 0
+    keep_alive_failures: int = 0
+
+    @property
+    def logged_on(self) -> bool:
+        return self._token is not None
+
+    # -- what the pipeline calls ---------------------------------------------
+
+    async def token(self) -> tuple[str, int]:
+        if self._failed is not None:
+            raise LogonError(f"the session has ended: {self._failed}") from self._failed
+        if self._token is None:
+            await self.relogon(self._generation)
+        assert self._token is not None
+        return self._token.get(), self._generation
+
+    async def relogon(self, generation: int) -> None:
+        if self._lock is None:
+            self._lock = anyio.Lock()
+        async with self._lock:
+            if self._failed is not None:
+                raise LogonError(f"the session has ended: {self._failed}") from self._failed
+            if generation != self._generation and self._token is not None:
+                return  # another caller already logged on again
+            await self.logon()
+
+    def touch(self) -> None:
+        self.last_success = anyio.current_time()
+
+    # -- logon and logoff ----------------------------------------------------
+
+    async def logon(self) -> LogonResult:
+        """Call AgentLogon and adopt the token it returns."""
+        body = {"EmailAddress": self.email_address, "Password": self.password.get()}
+        try:
+            response = await self.pipeline.call(routes.AGENT_LOGON, self.logon_options, body=body)
+        except APIStatusError as exc:
+            if exc.status_code >= 500 or exc.status_code == 429:
+                raise
+            error = LogonError(
+                f"AgentLogon refused the credentials of {self.email_address!r} "
+                f"({exc.status_code}): {exc.body}",
+                status_code=exc.status_code,
+            )
+            self._fail(error)
+            raise error from exc
+        token, result = _parse_logon(self.converter, response)
+        self._token = Secret(token)
+        self._generation += 1
+        self.logons += 1
+        self.touch()
+        logger.info("logged on as %s", self.email_address)
+        return result
+
+    async def logoff(self) -> None:
+        """Call AgentLogoff and forget the token (the next call logs on again)."""
+        if self._token is None:
+            return
+        try:
+            await self.pipeline.call(routes.AGENT_LOGOFF, _LOGOFF)
+        finally:
+            self._token = None
+        logger.info("logged off %s", self.email_address)
+
+    def set_credentials(self, email_address: str, password: Secret) -> None:
+        self.email_address = email_address
+        self.password = password
+        self._failed = None
+
+    def _fail(self, error: LogonError) -> None:
+        self._failed = error
+        self._token = None
+        logger.error("%s", error)
+        if self.on_logon_error is not None:
+            try:
+                self.on_logon_error(error)
+            except Exception:
+                logger.exception("on_logon_error callback raised")
+
+    # -- keep-alive ----------------------------------------------------------
+
+    async def keep_alive(self) -> None:
+        await self.pipeline.call(routes.KEEP_ALIVE, _NO_RETRY)
+        self.keep_alives += 1
+
+    async def run_keep_alive(
+        self, interval: float, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+    ) -> None:
+        """Call KeepAlive whenever no session request succeeded for ``interval`` s.
+
+        Never raises: transient failures back off (at most ``interval``) and
+        try again; refused credentials end the loop (the next call raises).
+        Cancellation, at exit, ends it at once.
+        """
+        task_status.started()
+        failures = 0
+        next_tick = anyio.current_time() + interval
+        while True:
+            await anyio.sleep_until(next_tick)
+            now = anyio.current_time()
+            if self._failed is not None:
+                return
+            if self._token is None or now - self.last_success < interval:
+                # Logged off, or another request kept the session alive: skip.
+                self.keep_alives_skipped += 1
+                next_tick = max(self.last_success, now) + interval if self._token else now + interval
+                continue
+            try:
+                await self.keep_alive()
+            except LogonError:
+                return
+            except AgentChatError as exc:
+                failures += 1
+                self.keep_alive_failures += 1
+                delay = min(interval, 0.5 * 2 ** min(failures, 10))
+                logger.warning("keep-alive failed (%s); trying again in %.2fs", exc, delay)
+                next_tick = anyio.current_time() + delay
+            else:
+                failures = 0
+                next_tick = anyio.current_time() + interval
+
+
+def _find_token(data: Any) -> tuple[str, Any] | None:
+    """The token in a logon body, and the body with it masked."""
+    if isinstance(data, str) and data.strip():
+        return data.strip(), MASK
+    if not isinstance(data, Mapping):
+        return None
+    for key, value in data.items():
+        if isinstance(key, str) and key.lower() in _TOKEN_KEYS and isinstance(value, str | int):
+            token = str(value).strip()
+            if token:
+                return token, {**data, key: MASK}
+    for key, value in data.items():
+        if isinstance(key, str) and key.lower() in _WRAPPER_KEYS:
+            found = _find_token(value)
+            if found is not None:
+                return found[0], {**data, key: found[1]}
+    return None
+
+
+def _parse_logon(converter: cattrs.Converter, response: httpx.Response) -> tuple[str, LogonResult]:
+    route = routes.AGENT_LOGON
+    try:
+        data = decode(route, response)
+    except ResponseFormatError:
+        # Some servers answer with the bare token as text.
+        data = response.text.strip()
+        if not data or any(ch.isspace() for ch in data) or len(data) > 1024:
+            raise
+    found = _find_token(data)
+    if found is None:
+        raise ResponseFormatError(
+            "AgentLogon succeeded but its body holds no session token",
+            status_code=response.status_code,
+            endpoint=route.name,
+            body="",
+        )
+    token, masked = found
+    payload = masked if isinstance(masked, Mapping) else {}
+    # Wrapped answers ({"Data": {...}}) describe the agent one level down.
+    for key, value in payload.items():
+        if isinstance(key, str) and key.lower() in _WRAPPER_KEYS and isinstance(value, Mapping):
+            payload = value
+            break
+    try:
+        result = structure(converter, dict(payload), LogonResult)
+    except ValueError as exc:
+        raise ResponseFormatError(
+            f"AgentLogon returned a body that does not fit LogonResult: {redact(str(exc))}",
+            status_code=response.status_code,
+            endpoint=route.name,
+            body="",
+        ) from exc
+    return token, attrs.evolve(result, raw=masked)

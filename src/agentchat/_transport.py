@@ -1,0 +1,350 @@
+"""The request pipeline: where every AgentChat request goes.
+
+``Pipeline.call()`` is the one path from a client method to the wire and back:
+
+1. the query gets ``Version`` and, for session endpoints, ``SessionToken``;
+   the ``apikey`` header is added when configured;
+2. the request waits for a slot in a limiter sized to the connection pool, so
+   thousands of concurrent callers queue cheaply (first come, first served)
+   instead of failing with httpx's ``PoolTimeout``; timeouts start once a slot is
+   held;
+3. httpx, httpcore and status errors are translated here and nowhere else into
+   the hierarchy of ``_exceptions.py``, with redacted messages;
+4. a rejected session (401, or an expired-session answer) triggers one shared
+   re-logon and one resend, for every endpoint;
+5. retries follow the route's retry class with jittered exponential backoff and
+   ``Retry-After``; an unsafe call that may have been processed raises
+   ``OutcomeUnknownError`` and is never resent.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import random
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any, Final, Protocol, TypeVar
+
+import anyio
+import attrs
+import cattrs
+import httpx
+
+from ._converters import structure
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    LogonError,
+    NotFoundError,
+    OutcomeUnknownError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseFormatError,
+    ServerError,
+)
+from ._redaction import Secret, redact
+from ._routes import Route
+
+__all__ = ["Authenticator", "Pipeline", "RequestOptions", "decode", "parse"]
+
+T = TypeVar("T")
+
+logger: Final = logging.getLogger("agentchat")
+
+#: First retry waits up to this long (then doubling, with jitter) ...
+BACKOFF_INITIAL: Final = 0.25
+#: ... and no retry waits longer than this, unless the server's Retry-After says so.
+BACKOFF_MAX: Final = 8.0
+#: A Retry-After longer than this is not waited for: the error is raised instead.
+RETRY_AFTER_MAX: Final = 60.0
+#: How much of an error body goes into an exception message.
+EXCERPT_CHARS: Final = 200
+
+_STATUS_ERRORS: Final[Mapping[int, type[APIStatusError]]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+# Statuses that mean "refused before processing": every call may be resent.
+_REFUSED: Final = frozenset({429, 503})
+# Gateway errors: the upstream may have processed the request.
+_GATEWAY: Final = frozenset({502, 504})
+# Servers that do not answer an expired session with 401 say so in the body.
+_EXPIRED_STATUSES: Final = frozenset({400, 403, 419, 440})
+_EXPIRED_TEXT: Final = re.compile(
+    r"(?i)(session|token)\W*(?:\w+\W+){0,3}?(expired|invalid|timed?\s*out|not\s+valid|unknown)"
+    r"|(expired|invalid)\W+(?:\w+\W+){0,2}?(session|token)"
+)
+
+
+@attrs.frozen
+class RequestOptions:
+    """Per-call settings; ``AsyncAgentChat.with_options()`` makes new ones."""
+
+    max_retries: int = 2
+    #: Bound on the whole call (queueing, retries, re-logon) in seconds.
+    deadline: float | None = None
+    timeout: httpx.Timeout | None = None
+    #: Whether a rejected session triggers a re-logon (off for AgentLogoff).
+    relogon: bool = True
+
+
+class Authenticator(Protocol):
+    """What the pipeline needs from the session (``_session.Session``)."""
+
+    async def token(self) -> tuple[str, int]:
+        """The current token and its generation, logging on first if needed."""
+
+    async def relogon(self, generation: int) -> None:
+        """Log on again unless the token of ``generation`` was already replaced."""
+
+    def touch(self) -> None:
+        """Record that a session request just succeeded."""
+
+
+@attrs.define(eq=False)
+class _CallState:
+    # An unsafe request is on the wire with no definitive answer yet.
+    in_flight: bool = False
+
+
+@attrs.define(eq=False, repr=False)
+class Pipeline:
+    """Sends requests for one client; shared by its session and its methods."""
+
+    http: httpx.AsyncClient
+    base_url: str
+    version: str
+    limiter: anyio.CapacityLimiter
+    api_key: Secret | None = None
+    timeout: httpx.Timeout | None = None
+    auth: Authenticator | None = None
+    #: Counters, read by tests and by ``AsyncAgentChat.stats``.
+    retries: int = 0
+    relogons_requested: int = 0
+
+    async def call(
+        self,
+        route: Route,
+        options: RequestOptions,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> httpx.Response:
+        """Send one API call; return its 2xx response or raise an ``AgentChatError``."""
+        state = _CallState()
+        if options.deadline is None:
+            return await self._call(route, options, params, body, state)
+        try:
+            with anyio.fail_after(options.deadline):
+                return await self._call(route, options, params, body, state)
+        except TimeoutError:
+            message = f"{route.name} did not complete within its {options.deadline:g}s deadline"
+            if state.in_flight:
+                raise OutcomeUnknownError(message, endpoint=route.name) from None
+            raise APITimeoutError(message, endpoint=route.name) from None
+
+    async def _call(
+        self,
+        route: Route,
+        options: RequestOptions,
+        params: Mapping[str, str] | None,
+        body: Any,
+        state: _CallState,
+    ) -> httpx.Response:
+        url = self.base_url + route.path
+        headers = {"Accept": "application/json"}
+        content: bytes | None = None
+        if body is not None:
+            content = json.dumps(body, separators=(",", ":")).encode()
+            headers["Content-Type"] = "application/json"
+        if self.api_key is not None:
+            headers["apikey"] = self.api_key.get()
+        timeout: Any = options.timeout or self.timeout or httpx.USE_CLIENT_DEFAULT
+        attempt = 0
+        relogged = False
+        error: Exception
+        while True:
+            query = {"Version": self.version}
+            if params:
+                query.update(params)
+            generation = 0
+            if route.session:
+                assert self.auth is not None
+                token, generation = await self.auth.token()
+                query["SessionToken"] = token
+            request = self.http.build_request(
+                route.method, url, params=query, content=content, headers=headers, timeout=timeout
+            )
+            async with self.limiter:
+                state.in_flight = not route.safe
+                try:
+                    response = await self.http.send(request)
+                except httpx.TransportError as exc:
+                    error, retryable = _transport_error(route, exc)
+                    if not retryable or attempt >= options.max_retries:
+                        raise error from exc
+                    state.in_flight = False
+                    delay: float | None = _backoff(attempt)
+                else:
+                    delay = None
+            if delay is not None:
+                attempt += 1
+                await self._wait_retry(route, delay, attempt, error)
+                continue
+
+            status = response.status_code
+            if 200 <= status < 300:
+                if route.session:
+                    assert self.auth is not None
+                    self.auth.touch()
+                return response
+            state.in_flight = False  # the server answered: we know what happened
+            error = _status_error(route, response)
+            if route.session and _session_rejected(response):
+                if relogged:
+                    raise LogonError(
+                        f"{route.name}: the session was rejected again right after a re-logon",
+                        status_code=status,
+                    ) from error
+                if options.relogon:
+                    assert self.auth is not None
+                    relogged = True
+                    self.relogons_requested += 1
+                    logger.info("%s: session rejected (%d); logging on again", route.name, status)
+                    await self.auth.relogon(generation)
+                    continue
+            if not route.safe and status in _GATEWAY:
+                raise OutcomeUnknownError(
+                    f"{route.name} got {status} from a gateway: the server may have "
+                    "processed it; not resent",
+                    endpoint=route.name,
+                ) from error
+            retryable = status in _REFUSED or (route.safe and status in _GATEWAY)
+            if not retryable or attempt >= options.max_retries:
+                raise error
+            delay = _retry_after(response)
+            if delay is None:
+                delay = _backoff(attempt)
+            elif delay > RETRY_AFTER_MAX:
+                raise error
+            attempt += 1
+            await self._wait_retry(route, delay, attempt, error)
+
+    async def _wait_retry(
+        self, route: Route, delay: float, attempt: int, error: Exception
+    ) -> None:
+        self.retries += 1
+        logger.info("%s: retry %d in %.2fs after %s", route.name, attempt, delay, error)
+        await anyio.sleep(delay)
+
+
+def _backoff(attempt: int) -> float:
+    """Exponential backoff with jitter in [50%, 100%] of the step."""
+    step = min(BACKOFF_MAX, BACKOFF_INITIAL * (2**attempt))
+    return step * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _excerpt(response: httpx.Response) -> str:
+    text = response.content[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
+    text = redact(text)
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 3] + "..."
+
+
+def _session_rejected(response: httpx.Response) -> bool:
+    if response.status_code == 401:
+        return True
+    return response.status_code in _EXPIRED_STATUSES and bool(
+        _EXPIRED_TEXT.search(response.content[:2000].decode("utf-8", errors="replace"))
+    )
+
+
+def _status_error(route: Route, response: httpx.Response) -> APIStatusError:
+    status = response.status_code
+    cls = _STATUS_ERRORS.get(status, ServerError if status >= 500 else APIStatusError)
+    excerpt = _excerpt(response)
+    reason = response.reason_phrase or ""
+    message = f"{route.name} returned {status} {reason}".rstrip()
+    if excerpt:
+        message += f": {excerpt}"
+    return cls(message, status_code=status, endpoint=route.name, body=excerpt)
+
+
+def _transport_error(
+    route: Route, exc: httpx.TransportError
+) -> tuple[APIConnectionError | APITimeoutError | OutcomeUnknownError, bool]:
+    """Translate an httpx error; say whether the call may be resent."""
+    detail = redact(str(exc)) or type(exc).__name__
+    name = route.name
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        # Nothing reached the server: safe to resend whatever the call.
+        return APIConnectionError(f"{name}: could not connect ({detail})", endpoint=name), True
+    if isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError):
+        # Sent, maybe processed: only safe calls may be resent.
+        if not route.safe:
+            return OutcomeUnknownError(
+                f"{name}: {type(exc).__name__} after the request was sent ({detail}); "
+                "the server may have processed it, so it was not resent",
+                endpoint=name,
+            ), False
+        if isinstance(exc, httpx.TimeoutException):
+            return APITimeoutError(f"{name} timed out ({type(exc).__name__})", endpoint=name), True
+        return APIConnectionError(f"{name}: connection lost ({detail})", endpoint=name), True
+    return APIConnectionError(f"{name}: {type(exc).__name__} ({detail})", endpoint=name), False
+
+
+def decode(route: Route, response: httpx.Response) -> Any:
+    """The decoded JSON body, or ``None`` for an empty body ("no content")."""
+    content = response.content
+    if not content.strip():
+        return None
+    try:
+        return json.loads(content)
+    except (ValueError, RecursionError) as exc:
+        raise ResponseFormatError(
+            f"{route.name} returned a body that is not JSON: {_excerpt(response)!r}",
+            status_code=response.status_code,
+            endpoint=route.name,
+            body=_excerpt(response),
+        ) from exc
+
+
+def parse(converter: cattrs.Converter, route: Route, response: httpx.Response, cls: type[T]) -> T:
+    """Decode and structure a response body into ``cls``."""
+    data = decode(route, response)
+    try:
+        return structure(converter, data, cls)
+    except (ValueError, RecursionError) as exc:
+        raise ResponseFormatError(
+            f"{route.name} returned a body that does not fit {cls.__name__}: {redact(str(exc))}",
+            status_code=response.status_code,
+            endpoint=route.name,
+            body=_excerpt(response),
+        ) from exc
