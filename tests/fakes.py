@@ -15,6 +15,8 @@ from typing import Any
 import httpx
 import respx
 
+from agentchat import AsyncAgentChat
+
 BASE_URL = "https://agentchat.test"
 EMAIL = "agent@example.com"
 PASSWORD = "correct-horse-battery-staple"  # the canary: must never be logged
@@ -75,10 +77,8 @@ class FakeAgentChat:
         ]
 
 
-def make_client(**kwargs: Any) -> Any:
+def make_client(**kwargs: Any) -> AsyncAgentChat:
     """An ``AsyncAgentChat`` for the fake server; keep-alive off unless asked."""
-    from agentchat import AsyncAgentChat
-
     kwargs.setdefault("base_url", BASE_URL)
     kwargs.setdefault("keep_alive_interval", None)
     return AsyncAgentChat(EMAIL, PASSWORD, **kwargs)

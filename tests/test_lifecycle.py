@@ -39,7 +39,10 @@ async def test_logon_sends_credentials_and_version(api: FakeAgentChat) -> None:
     assert request.url.params["Version"] == "7.3"
     assert "SessionToken" not in request.url.params
     assert request.headers["content-type"] == "application/json"
-    assert request.content == b'{"EmailAddress":"agent@example.com","Password":"%s"}' % PASSWORD.encode()
+    assert (
+        request.content
+        == b'{"EmailAddress":"agent@example.com","Password":"%s"}' % PASSWORD.encode()
+    )
 
 
 async def test_refused_credentials_raise_logon_error_and_close_the_pool(
@@ -113,12 +116,11 @@ async def test_leaving_with_a_slow_request_in_flight_is_prompt_and_logs_off(
 
     api.router.get("/api/GetChatList").mock(side_effect=slow)
     with anyio.CancelScope() as outer:
-        async with make_client(keep_alive_interval=0.01) as chat:
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(chat.get_chat_list)
-                await started.wait()
-                begun = anyio.current_time()
-                outer.cancel()  # leave the block while GetChatList is in flight
+        async with make_client(keep_alive_interval=0.01) as chat, anyio.create_task_group() as tg:
+            tg.start_soon(chat.get_chat_list)
+            await started.wait()
+            begun = anyio.current_time()
+            outer.cancel()  # leave the block while GetChatList is in flight
     elapsed = anyio.current_time() - begun
     assert elapsed < 0.1, f"leaving took {elapsed:.3f}s"
     assert api.logoff.call_count == 1

@@ -66,6 +66,7 @@ __all__ = [
     "ConflictError",
     "InvalidRequestError",
     "LogonError",
+    "LogonResult",
     "Model",
     "NotFoundError",
     "OutcomeUnknownError",

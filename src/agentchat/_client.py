@@ -28,7 +28,13 @@ from ._transport import Pipeline, RequestOptions, parse
 from ._validation import enum_value, id_text, text
 from .models import Attachment, ChatList, ChatType, LogonResult, SentMessage
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "DEFAULT_VERSION", "AsyncAgentChat", "ClientStats"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_VERSION",
+    "AsyncAgentChat",
+    "ClientStats",
+]
 
 T = TypeVar("T")
 C = TypeVar("C", bound="AsyncAgentChat")
@@ -149,7 +155,9 @@ class AsyncAgentChat:
             raise InvalidRequestError("email_address is required (or set AGENTCHAT_EMAIL)")
         if not password:
             raise InvalidRequestError("password is required (or set AGENTCHAT_PASSWORD)")
-        base_url = (base_url or os.environ.get("AGENTCHAT_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        base_url = (base_url or os.environ.get("AGENTCHAT_BASE_URL") or DEFAULT_BASE_URL).rstrip(
+            "/"
+        )
         _check_base_url(base_url, allow_insecure_http=allow_insecure_http)
         version = version or os.environ.get("AGENTCHAT_VERSION") or DEFAULT_VERSION
         api_key = api_key or os.environ.get("AGENTCHAT_API_KEY") or None
@@ -287,7 +295,9 @@ class AsyncAgentChat:
                 raise InvalidRequestError(f"deadline must be > 0, got {deadline!r}")
             changes["deadline"] = deadline
         if timeout is not None:
-            changes["timeout"] = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+            changes["timeout"] = (
+                timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+            )
         view = copy.copy(self)
         view._options = attrs.evolve(self._options, **changes)
         return view
@@ -357,7 +367,9 @@ class AsyncAgentChat:
         if (email_address is None) != (password is None):
             raise InvalidRequestError("give both email_address and password, or neither")
         if email_address is not None and password is not None:
-            session.set_credentials(text(email_address, "email_address"), Secret(text(password, "password")))
+            session.set_credentials(
+                text(email_address, "email_address"), Secret(text(password, "password"))
+            )
             self._core.email_address = email_address
         return await session.logon()
 
@@ -390,7 +402,10 @@ class AsyncAgentChat:
         Never resent once it may have reached the server: a timeout or a dropped
         connection raises ``OutcomeUnknownError`` instead of risking a duplicate.
         """
-        body = {"ChatID": id_text(chat_id, "chat_id"), "MessageText": text(message_text, "message_text")}
+        body = {
+            "ChatID": id_text(chat_id, "chat_id"),
+            "MessageText": text(message_text, "message_text"),
+        }
         if attachment is not None:
             if not isinstance(attachment, Attachment):
                 raise InvalidRequestError(

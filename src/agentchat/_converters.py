@@ -134,6 +134,11 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _add_note(exc: BaseException, note: str) -> None:
+    # cattrs reads __notes__ (PEP 678); BaseException.add_note is 3.11+.
+    setattr(exc, "__notes__", [*getattr(exc, "__notes__", []), note])  # noqa: B010
+
+
 # -- sequences ----------------------------------------------------------------
 
 
@@ -172,7 +177,7 @@ def _sequence_hook_factory(type_: Any, converter: cattrs.Converter) -> Callable[
                 result.append(inner_hook(item, inner))
             except Exception as exc:  # noqa: BLE001 - collected into the group below
                 note = IterableValidationNote(f"Structuring {type_} @ index {index}", index, inner)
-                exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+                _add_note(exc, note)
                 errors.append(exc)
         if errors:
             raise IterableValidationError(f"While structuring {type_!r}", errors, type_)
@@ -202,6 +207,8 @@ def _model_structure_factory(
 
     def structure_model(value: Any, _: Any) -> Model:
         raw = value
+        if value is None and list_field is None:  # an empty body: "no content"
+            value = {}
         if list_field is not None and not (
             isinstance(value, Mapping) and any(_norm(k) == _norm(list_field) for k in value)
         ):
@@ -227,18 +234,17 @@ def _model_structure_factory(
                     field.name,
                     field.type,
                 )
-                exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+                _add_note(exc, note)
                 errors.append(exc)
                 failed.add(field.name)
         for name in required:
             if name not in kwargs and name not in failed:
-                exc = KeyError(f"required field {wire_name(name)!r} is missing")
-                exc.__notes__ = [
-                    AttributeValidationNote(
-                        f"Structuring class {cls.__qualname__} @ attribute {name}", name, None
-                    )
-                ]
-                errors.append(exc)
+                missing = KeyError(f"required field {wire_name(name)!r} is missing")
+                note = AttributeValidationNote(
+                    f"Structuring class {cls.__qualname__} @ attribute {name}", name, None
+                )
+                _add_note(missing, note)
+                errors.append(missing)
         if strict and extra:
             errors.append(ForbiddenExtraKeysError("", cls, set(map(str, extra))))
         if errors:

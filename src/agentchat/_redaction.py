@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from typing import Final, final
+from typing import Any, Final, final
 
 __all__ = ["MASK", "RedactingFilter", "Secret", "install_log_filter", "redact", "remember"]
 
@@ -64,7 +64,7 @@ class Secret:
     def __hash__(self) -> int:
         return hash(self._value)
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str | tuple[Any, ...]:
         raise TypeError("a Secret cannot be pickled")
 
 

@@ -27,13 +27,13 @@ import httpx
 from anyio.abc import TaskStatus
 
 from . import _routes as routes
+from ._converters import structure
 from ._exceptions import (
     AgentChatError,
     APIStatusError,
     LogonError,
     ResponseFormatError,
 )
-from ._converters import structure
 from ._redaction import MASK, Secret, redact
 from ._transport import Pipeline, RequestOptions, decode
 from .models import LogonResult
@@ -55,7 +55,7 @@ class Session:
     email_address: str
     password: Secret
     on_logon_error: Callable[[LogonError], object] | None = None
-    logon_options: RequestOptions = RequestOptions()
+    logon_options: RequestOptions = attrs.field(factory=RequestOptions)
     _token: Secret | None = None
     _generation: int = 0
     _failed: LogonError | None = None
@@ -171,7 +171,9 @@ class Session:
             if self._token is None or now - self.last_success < interval:
                 # Logged off, or another request kept the session alive: skip.
                 self.keep_alives_skipped += 1
-                next_tick = max(self.last_success, now) + interval if self._token else now + interval
+                next_tick = (
+                    max(self.last_success, now) + interval if self._token else now + interval
+                )
                 continue
             try:
                 await self.keep_alive()

@@ -241,9 +241,7 @@ class Pipeline:
             attempt += 1
             await self._wait_retry(route, delay, attempt, error)
 
-    async def _wait_retry(
-        self, route: Route, delay: float, attempt: int, error: Exception
-    ) -> None:
+    async def _wait_retry(self, route: Route, delay: float, attempt: int, error: Exception) -> None:
         self.retries += 1
         logger.info("%s: retry %d in %.2fs after %s", route.name, attempt, delay, error)
         await anyio.sleep(delay)
@@ -251,7 +249,7 @@ class Pipeline:
 
 def _backoff(attempt: int) -> float:
     """Exponential backoff with jitter in [50%, 100%] of the step."""
-    step = min(BACKOFF_MAX, BACKOFF_INITIAL * (2**attempt))
+    step = min(BACKOFF_MAX, BACKOFF_INITIAL * 2.0**attempt)
     return step * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
 
 
@@ -269,7 +267,8 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    seconds: float = (when - datetime.now(timezone.utc)).total_seconds()
+    return max(0.0, seconds)
 
 
 def _excerpt(response: httpx.Response) -> str:

@@ -1,0 +1,153 @@
+"""Secrets canary: the password and every session token stay out of logs, errors and reprs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+from collections.abc import Iterator
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from agentchat import (
+    AgentChatError,
+    LogonError,
+    OutcomeUnknownError,
+    ServerError,
+)
+from agentchat._redaction import MASK, Secret, redact, remember
+
+from .fakes import PASSWORD, FakeAgentChat, make_client
+
+pytestmark = pytest.mark.anyio
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    stack = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        stack.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+
+
+async def test_no_secret_reaches_logs_errors_or_reprs_at_debug(
+    api: FakeAgentChat, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    errors: list[BaseException] = []
+    shown: list[str] = []
+
+    def echo_error(request: httpx.Request) -> httpx.Response:
+        # A server that echoes what it was sent, token and all.
+        return httpx.Response(500, text=f"failed {request.url} {request.content.decode()}")
+
+    def connect_error(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"cannot reach {request.url}", request=request)
+
+    listed: list[Any] = [
+        echo_error,
+        api.session_ok(lambda r: httpx.Response(200, json=[{"ChatID": 1}])),
+        api.session_ok(lambda r: httpx.Response(200, json=[{"ChatID": 1}])),
+    ]
+    api.router.get("/api/GetChatList").mock(side_effect=listed)
+    sent: list[Any] = [connect_error, httpx.ReadTimeout("timed out")]
+    api.router.post("/api/SendMessage").mock(side_effect=sent)
+    ticks: list[Any] = [httpx.Response(503), api.session_ok()] * 50
+    api.keep_alive.mock(side_effect=ticks)
+
+    async with make_client(keep_alive_interval=0.02, max_retries=0) as chat:
+        shown.append(repr(chat))
+        with pytest.raises(ServerError) as server_error:
+            await chat.get_chat_list()
+        errors.append(server_error.value)
+        api.expire_all()  # the next call re-logs on: a second token is issued
+        chat_list = await chat.get_chat_list()
+        shown += [repr(chat_list), repr(list(chat_list)), str(chat_list.raw)]
+        with pytest.raises(OutcomeUnknownError) as unknown:
+            await chat.with_options(max_retries=1).send_message(1, "hello")
+        errors.append(unknown.value)
+        with anyio.fail_after(5):
+            while chat.stats.keep_alive_failures < 1:
+                await anyio.sleep(0.01)
+        result = await chat.agent_logon()
+        shown += [repr(result), str(result.raw), str(dict(result.extra))]
+        shown.append(repr(chat.stats))
+
+    # Refused credentials whose error body echoes the password.
+    api.password = "something else"
+    api.logon.mock(side_effect=lambda r: httpx.Response(401, text=f"bad: {r.content.decode()}"))
+    with pytest.raises(LogonError) as refused:
+        async with make_client():
+            pass
+    errors.append(refused.value)
+
+    assert len(api.issued) >= 3
+    secrets = [PASSWORD, *api.issued]
+    texts = list(shown)
+    for error in errors:
+        for link in _chain(error):
+            texts += [str(link), repr(link), repr(link.args)]
+            if isinstance(link, AgentChatError):
+                texts.append(json.dumps({k: str(v) for k, v in vars(link).items()}))
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    for record in caplog.records:
+        texts.append(formatter.format(record))
+        texts.append(record.getMessage())
+    http_lines = [
+        r.getMessage() for r in caplog.records if r.getMessage().startswith("HTTP Request:")
+    ]
+    assert http_lines, "httpx's INFO lines were not captured"
+    assert any(f"SessionToken={MASK}" in line for line in http_lines)
+    leaks = [(secret, text) for text in texts for secret in secrets if secret in text]
+    assert not leaks, leaks[:3]
+
+
+def test_secret_never_shows_itself() -> None:
+    secret = Secret("hunter2-hunter2")
+    for shown in (repr(secret), str(secret), f"{secret}", f"{secret!r}", f"{secret:>40}"):
+        assert "hunter2" not in shown
+    assert secret.get() == "hunter2-hunter2"
+    with pytest.raises(TypeError):
+        pickle.dumps(secret)
+
+
+@pytest.mark.parametrize(
+    ("text", "hidden"),
+    [
+        ("GET /api/X?Version=1&SessionToken=abc123&ChatID=4", "abc123"),
+        ('{"Password": "p@ss word"}', "p@ss"),
+        ('{"sessionToken":"zzz999"}', "zzz999"),
+        ("token=qqq777 rest", "qqq777"),
+    ],
+)
+def test_redact_masks_secret_shaped_values(text: str, hidden: str) -> None:
+    cleaned = redact(text)
+    assert hidden not in cleaned
+    assert MASK in cleaned
+
+
+def test_redact_masks_remembered_secrets_anywhere() -> None:
+    remember("a-remembered-secret-value")
+    assert redact("x a-remembered-secret-value y") == f"x {MASK} y"
+    assert redact("nothing to hide") == "nothing to hide"
+
+
+def test_log_filter_redacts_arguments_and_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    remember("tb-secret-0123456789")
+    logger = logging.getLogger("httpx")
+    with caplog.at_level(logging.DEBUG, logger="httpx"):
+        try:
+            raise ValueError("tb-secret-0123456789 in a traceback")
+        except ValueError:
+            logger.exception("failed for %s", "tb-secret-0123456789")
+    [record] = caplog.records
+    assert "tb-secret" not in record.getMessage()
+    assert record.exc_text is not None
+    assert "tb-secret" not in record.exc_text
