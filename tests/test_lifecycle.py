@@ -9,7 +9,7 @@ import httpx
 import pytest
 import respx
 
-from agentchat import AsyncAgentChat, InvalidRequestError, LogonError
+from agentchat import AsyncAgentChat, InvalidRequestError, LogonError, NotFoundError
 
 from .fakes import BASE_URL, EMAIL, PASSWORD, FakeAgentChat, make_client
 
@@ -205,12 +205,13 @@ async def test_failing_tick_does_not_end_the_task_or_the_body(
 
 
 async def test_expired_session_on_a_tick_logs_on_again(api: FakeAgentChat) -> None:
-    async with make_client(keep_alive_interval=0.02):
+    async with make_client(keep_alive_interval=0.02) as chat:
         api.expire_all()
         with anyio.fail_after(5):
             while api.logon.call_count < 2:
                 await anyio.sleep(0.01)
         assert len(api.valid) == 1
+        assert chat.stats.relogons == 1
     assert api.logoff.calls.last.request.url.params["SessionToken"] == api.issued[-1]
 
 
@@ -229,7 +230,33 @@ async def test_refused_credentials_stop_keep_alive_and_surface_on_next_call(
         assert api.keep_alive.call_count == ticks  # the task stopped
         with pytest.raises(LogonError):
             await chat.get_chat_list()
-    assert api.logon.call_count == 2  # no spinning on refused credentials
+        assert api.logon.call_count == 2  # no spinning on refused credentials
+        # New credentials: the session recovers and keep-alive resumes.
+        api.password = "rotated-password"
+        await chat.agent_logon(EMAIL, "rotated-password")
+        with anyio.fail_after(5):
+            while api.keep_alive.call_count == ticks:
+                await anyio.sleep(0.01)
+        assert chat.stats.logons == 2
+
+
+async def test_a_logon_answer_that_is_not_a_refusal_does_not_end_the_session(
+    api: FakeAgentChat,
+) -> None:
+    api.logon.mock(side_effect=[httpx.Response(404), api.logon.side_effect])
+    client = make_client()
+    with pytest.raises(NotFoundError):
+        await client.__aenter__()
+    async with make_client():
+        pass
+
+
+def test_an_async_logon_error_callback_is_refused() -> None:
+    async def callback(error: LogonError) -> None:
+        pass
+
+    with pytest.raises(InvalidRequestError, match="plain function"):
+        make_client(on_logon_error=callback)
 
 
 async def test_api_key_travels_in_the_apikey_header(api: FakeAgentChat) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import enum
+import inspect
 import ipaddress
 import logging
 import os
@@ -169,6 +170,11 @@ class AsyncAgentChat:
             raise InvalidRequestError(
                 f"keep_alive_interval must be > 0 or None, got {keep_alive_interval!r}"
             )
+        if on_logon_error is not None and inspect.iscoroutinefunction(on_logon_error):
+            raise InvalidRequestError(
+                "on_logon_error must be a plain function; it is called from the keep-alive "
+                "task and is not awaited"
+            )
         if http_client is not None and transport is not None:
             raise InvalidRequestError("give either http_client or transport, not both")
         self._options = RequestOptions(max_retries=max_retries)
@@ -287,7 +293,7 @@ class AsyncAgentChat:
         """
         changes: dict[str, Any] = {}
         if max_retries is not None:
-            if isinstance(max_retries, bool) or max_retries < 0:
+            if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
                 raise InvalidRequestError(f"max_retries must be an int >= 0, got {max_retries!r}")
             changes["max_retries"] = max_retries
         if deadline is not None:
@@ -313,7 +319,7 @@ class AsyncAgentChat:
             )  # fmt: skip
         return ClientStats(
             logons=session.logons,
-            relogons=max(0, session.logons - 1),
+            relogons=session.relogons,
             retries=pipeline.retries,
             keep_alives=session.keep_alives,
             keep_alives_skipped=session.keep_alives_skipped,

@@ -84,7 +84,11 @@ class BadRequestError(APIStatusError):
 
 
 class AuthenticationError(APIStatusError):
-    """401: the session was rejected (after the one automatic re-logon)."""
+    """401 on a call that cannot log on again (SetPassword, AgentLogoff).
+
+    A session call rejected with 401 logs on again and is resent once; if it is
+    rejected again, ``LogonError`` is raised (with this as its ``__cause__``).
+    """
 
 
 class PermissionDeniedError(APIStatusError):
@@ -108,10 +112,12 @@ class ServerError(APIStatusError):
 
 
 class APIConnectionError(AgentChatError):
-    """The request never reached the server (connection refused, DNS, TLS...).
+    """The call failed at the connection level, after its retries.
 
-    Resending is safe; safe and unsafe calls alike were already retried
-    ``max_retries`` times before this is raised.
+    Either the request never reached the server (connection refused, DNS, TLS,
+    no free connection: any call may be resent), or a *safe* call lost its
+    connection mid-response. An *unsafe* call that may have reached the server
+    raises ``OutcomeUnknownError`` instead.
     """
 
     def __init__(self, message: str, *, endpoint: str) -> None:

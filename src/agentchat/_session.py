@@ -45,6 +45,8 @@ logger: Final = logging.getLogger("agentchat")
 _TOKEN_KEYS: Final = ("sessiontoken", "token", "session")
 _WRAPPER_KEYS: Final = ("data", "result", "response")
 _NO_RETRY: Final = RequestOptions(max_retries=0)
+# AgentLogon statuses that mean "these credentials are refused".
+_REFUSED_CREDENTIALS: Final = frozenset({400, 401, 403})
 _LOGOFF: Final = RequestOptions(max_retries=0, relogon=False)
 
 
@@ -64,6 +66,7 @@ class Session:
     last_success: float = -math.inf
     #: Counters, for ``AsyncAgentChat.stats`` and the tests.
     logons: int = 0
+    relogons: int = 0
     keep_alives: int = 0
     keep_alives_skipped: int = 0
     keep_alive_failures: int = 0
@@ -91,6 +94,7 @@ class Session:
             if generation != self._generation and self._token is not None:
                 return  # another caller already logged on again
             await self.logon()
+            self.relogons += 1
 
     def touch(self) -> None:
         self.last_success = anyio.current_time()
@@ -103,8 +107,8 @@ class Session:
         try:
             response = await self.pipeline.call(routes.AGENT_LOGON, self.logon_options, body=body)
         except APIStatusError as exc:
-            if exc.status_code >= 500 or exc.status_code == 429:
-                raise
+            if exc.status_code not in _REFUSED_CREDENTIALS:
+                raise  # a server or proxy problem, not a verdict on the credentials
             error = LogonError(
                 f"AgentLogon refused the credentials of {self.email_address!r} "
                 f"({exc.status_code}): {exc.body}",
@@ -115,6 +119,7 @@ class Session:
         token, result = _parse_logon(self.converter, response)
         self._token = Secret(token)
         self._generation += 1
+        self._failed = None
         self.logons += 1
         self.touch()
         logger.info("logged on as %s", self.email_address)
@@ -156,9 +161,10 @@ class Session:
     ) -> None:
         """Call KeepAlive whenever no session request succeeded for ``interval`` s.
 
-        Never raises: transient failures back off (at most ``interval``) and
-        try again; refused credentials end the loop (the next call raises).
-        Cancellation, at exit, ends it at once.
+        Never raises: failures back off (at most ``interval``) and try again.
+        While the credentials are refused (the next call raises ``LogonError``)
+        or the agent logged off, ticks are skipped; they resume once a call or
+        ``agent_logon()`` logs on again. Cancellation, at exit, ends it at once.
         """
         task_status.started()
         failures = 0
@@ -166,24 +172,25 @@ class Session:
         while True:
             await anyio.sleep_until(next_tick)
             now = anyio.current_time()
-            if self._failed is not None:
-                return
-            if self._token is None or now - self.last_success < interval:
-                # Logged off, or another request kept the session alive: skip.
+            if self._failed is not None or self._token is None:
+                # Credentials refused, or logged off: nothing to keep alive until
+                # a call (or agent_logon) logs on again.
                 self.keep_alives_skipped += 1
-                next_tick = (
-                    max(self.last_success, now) + interval if self._token else now + interval
-                )
+                next_tick = now + interval
+                continue
+            if now - self.last_success < interval:
+                # Another request kept the session alive: skip this tick.
+                self.keep_alives_skipped += 1
+                next_tick = self.last_success + interval
                 continue
             try:
                 await self.keep_alive()
-            except LogonError:
-                return
             except AgentChatError as exc:
                 failures += 1
                 self.keep_alive_failures += 1
-                delay = min(interval, 0.5 * 2 ** min(failures, 10))
-                logger.warning("keep-alive failed (%s); trying again in %.2fs", exc, delay)
+                delay = min(interval, 0.5 * 2.0 ** min(failures, 10))
+                if self._failed is None:
+                    logger.warning("keep-alive failed (%s); trying again in %.2fs", exc, delay)
                 next_tick = anyio.current_time() + delay
             else:
                 failures = 0

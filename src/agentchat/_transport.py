@@ -131,7 +131,6 @@ class Pipeline:
     auth: Authenticator | None = None
     #: Counters, read by tests and by ``AsyncAgentChat.stats``.
     retries: int = 0
-    relogons_requested: int = 0
 
     async def call(
         self,
@@ -220,7 +219,6 @@ class Pipeline:
                 if options.relogon:
                     assert self.auth is not None
                     relogged = True
-                    self.relogons_requested += 1
                     logger.info("%s: session rejected (%d); logging on again", route.name, status)
                     await self.auth.relogon(generation)
                     continue
