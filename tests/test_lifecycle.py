@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import anyio
 import httpx
@@ -243,7 +244,8 @@ async def test_refused_credentials_stop_keep_alive_and_surface_on_next_call(
 async def test_a_logon_answer_that_is_not_a_refusal_does_not_end_the_session(
     api: FakeAgentChat,
 ) -> None:
-    api.logon.mock(side_effect=[httpx.Response(404), api.logon.side_effect])
+    answers: list[Any] = [httpx.Response(404), api.logon.side_effect]
+    api.logon.mock(side_effect=answers)
     client = make_client()
     with pytest.raises(NotFoundError):
         await client.__aenter__()
