@@ -1,33 +1,57 @@
-"""``AsyncAgentChat``: configuration, lifecycle, and one method per endpoint."""
+"""``AsyncAgentChat``: one coroutine method per endpoint of the AgentChat API.
+
+Each method checks its arguments (``_validation``), builds the documented query
+or body, and sends it through the one pipeline (``ClientBase._send``) with the
+route from ``_routes``; configuration and lifecycle live in ``_base_client.py``.
+Methods are grouped as the reference groups them.
+"""
 
 from __future__ import annotations
 
-import copy
-import enum
-import inspect
-import ipaddress
-import logging
-import os
-import weakref
-from collections.abc import Callable, Mapping
-from contextlib import AsyncExitStack
-from types import TracebackType
-from typing import Any, Final, TypeVar
-
-import anyio
-import attrs
-import cattrs
-import httpx
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from . import _routes as routes
-from ._converters import default_converter
-from ._exceptions import AgentChatError, InvalidRequestError, LogonError
-from ._redaction import Secret, install_log_filter
-from ._routes import Route
-from ._session import Session
-from ._transport import Pipeline, RequestOptions, parse
-from ._validation import enum_value, id_text, text
-from .models import Attachment, ChatList, ChatType, LogonResult, SentMessage
+from . import _validation as check
+from ._base_client import (
+    DEFAULT_BASE_URL,
+    DEFAULT_TIMEOUT,
+    DEFAULT_VERSION,
+    ClientBase,
+    ClientStats,
+)
+from ._csv import parse_export
+from ._exceptions import InvalidRequestError, NotFoundError, ResponseFormatError
+from ._redaction import Secret
+from .models import (
+    Agent,
+    Attachment,
+    CannedResponse,
+    Chat,
+    ChatExport,
+    ChatList,
+    ChatType,
+    CustomerList,
+    DataInsight,
+    Department,
+    DepartmentList,
+    LiveMetrics,
+    LogonResult,
+    Period,
+    Recipient,
+    RecipientList,
+    ReportList,
+    ReportSchedule,
+    Role,
+    SentMessage,
+    Settings,
+    Status,
+    Tag,
+    TagGroup,
+    Weekday,
+    WorkingDay,
+)
+from .models.working_hours import check_time, check_weekday
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -37,74 +61,8 @@ __all__ = [
     "ClientStats",
 ]
 
-T = TypeVar("T")
-C = TypeVar("C", bound="AsyncAgentChat")
 
-logger: Final = logging.getLogger("agentchat")
-
-#: The documented host, over HTTPS.
-DEFAULT_BASE_URL: Final = "https://agentchat.abcsoftware.dnsalias.com"
-#: Sent as ``Version`` when neither ``version=`` nor ``AGENTCHAT_VERSION`` is set.
-DEFAULT_VERSION: Final = "1"
-#: Per-request timeouts; they start once the request holds a concurrency slot.
-DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
-#: Connections in a pool the client creates itself (and so its concurrency).
-DEFAULT_MAX_CONNECTIONS: Final = 100
-#: How long leaving the ``async with`` block may spend on AgentLogoff.
-DEFAULT_LOGOFF_TIMEOUT: Final = 2.0
-#: Seconds between KeepAlive calls when the session is otherwise idle.
-DEFAULT_KEEP_ALIVE_INTERVAL: Final = 60.0
-
-# One limiter per connection pool, so sessions sharing a pool share its slots.
-_POOL_LIMITERS: weakref.WeakKeyDictionary[httpx.AsyncClient, anyio.CapacityLimiter] = (
-    weakref.WeakKeyDictionary()
-)
-
-install_log_filter()
-
-
-class _State(enum.Enum):
-    UNOPENED = "unopened"
-    OPENED = "opened"
-    CLOSED = "closed"
-
-
-@attrs.frozen(kw_only=True)
-class ClientStats:
-    """What the client has done so far (for dashboards and tests)."""
-
-    logons: int
-    relogons: int
-    retries: int
-    keep_alives: int
-    keep_alives_skipped: int
-    keep_alive_failures: int
-
-
-@attrs.define(eq=False, repr=False)
-class _Core:
-    """The state a client and its ``with_options()`` views share."""
-
-    base_url: str
-    version: str
-    email_address: str
-    password: Secret
-    api_key: Secret | None
-    http_client: httpx.AsyncClient | None
-    transport: httpx.AsyncBaseTransport | None
-    timeout: httpx.Timeout
-    max_concurrency: int | None
-    keep_alive_interval: float | None
-    logoff_timeout: float
-    on_logon_error: Callable[[LogonError], object] | None
-    converter: cattrs.Converter
-    state: _State = _State.UNOPENED
-    pipeline: Pipeline | None = None
-    session: Session | None = None
-    exit_stack: AsyncExitStack | None = None
-
-
-class AsyncAgentChat:
+class AsyncAgentChat(ClientBase):
     """An AgentChat session for one agent, as an async context manager.
 
     ::
@@ -129,242 +87,17 @@ class AsyncAgentChat:
     of concurrent callers queue instead of timing out on the pool.
     ``transport`` is used for a client this object creates (e.g.
     ``httpx.ASGITransport`` for an in-process server).
+
+    Optional parameters of the methods are keyword-only and, when not given,
+    are not sent at all (never sent as ``null``).
     """
-
-    def __init__(
-        self,
-        email_address: str | None = None,
-        password: str | None = None,
-        *,
-        base_url: str | None = None,
-        version: str | None = None,
-        api_key: str | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
-        max_concurrency: int | None = None,
-        keep_alive_interval: float | None = DEFAULT_KEEP_ALIVE_INTERVAL,
-        logoff_timeout: float = DEFAULT_LOGOFF_TIMEOUT,
-        on_logon_error: Callable[[LogonError], object] | None = None,
-        allow_insecure_http: bool = False,
-        strict: bool = False,
-    ) -> None:
-        email_address = email_address or os.environ.get("AGENTCHAT_EMAIL")
-        password = password if password is not None else os.environ.get("AGENTCHAT_PASSWORD")
-        if not email_address:
-            raise InvalidRequestError("email_address is required (or set AGENTCHAT_EMAIL)")
-        if not password:
-            raise InvalidRequestError("password is required (or set AGENTCHAT_PASSWORD)")
-        base_url = (base_url or os.environ.get("AGENTCHAT_BASE_URL") or DEFAULT_BASE_URL).rstrip(
-            "/"
-        )
-        _check_base_url(base_url, allow_insecure_http=allow_insecure_http)
-        version = version or os.environ.get("AGENTCHAT_VERSION") or DEFAULT_VERSION
-        api_key = api_key or os.environ.get("AGENTCHAT_API_KEY") or None
-        if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
-            raise InvalidRequestError(f"max_retries must be an int >= 0, got {max_retries!r}")
-        if max_concurrency is not None and max_concurrency < 1:
-            raise InvalidRequestError(f"max_concurrency must be >= 1, got {max_concurrency!r}")
-        if keep_alive_interval is not None and keep_alive_interval <= 0:
-            raise InvalidRequestError(
-                f"keep_alive_interval must be > 0 or None, got {keep_alive_interval!r}"
-            )
-        if on_logon_error is not None and inspect.iscoroutinefunction(on_logon_error):
-            raise InvalidRequestError(
-                "on_logon_error must be a plain function; it is called from the keep-alive "
-                "task and is not awaited"
-            )
-        if http_client is not None and transport is not None:
-            raise InvalidRequestError("give either http_client or transport, not both")
-        self._options = RequestOptions(max_retries=max_retries)
-        self._core = _Core(
-            base_url=base_url,
-            version=version,
-            email_address=email_address,
-            password=Secret(password),
-            api_key=Secret(api_key) if api_key else None,
-            http_client=http_client,
-            transport=transport,
-            timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
-            max_concurrency=max_concurrency,
-            keep_alive_interval=keep_alive_interval,
-            logoff_timeout=logoff_timeout,
-            on_logon_error=on_logon_error,
-            converter=default_converter(strict=strict),
-        )
-
-    def __repr__(self) -> str:
-        core = self._core
-        return (
-            f"<{type(self).__name__} email_address={core.email_address!r} "
-            f"base_url={core.base_url!r} state={core.state.value}>"
-        )
-
-    # -- lifecycle -----------------------------------------------------------
-
-    async def __aenter__(self: C) -> C:
-        core = self._core
-        if core.state is not _State.UNOPENED:
-            raise RuntimeError(
-                f"{type(self).__name__} can be entered once; it is already {core.state.value}"
-            )
-        core.state = _State.OPENED
-        try:
-            async with AsyncExitStack() as stack:
-                http = core.http_client
-                if http is None:
-                    http = httpx.AsyncClient(
-                        transport=core.transport,
-                        timeout=core.timeout,
-                        limits=httpx.Limits(
-                            max_connections=core.max_concurrency or DEFAULT_MAX_CONNECTIONS,
-                            max_keepalive_connections=core.max_concurrency
-                            or DEFAULT_MAX_CONNECTIONS,
-                        ),
-                    )
-                    stack.push_async_callback(_close_shielded, http)
-                core.pipeline = Pipeline(
-                    http=http,
-                    base_url=core.base_url,
-                    version=core.version,
-                    limiter=_limiter_for(http, core.max_concurrency),
-                    api_key=core.api_key,
-                    timeout=core.timeout,
-                )
-                core.session = Session(
-                    pipeline=core.pipeline,
-                    converter=core.converter,
-                    email_address=core.email_address,
-                    password=core.password,
-                    on_logon_error=core.on_logon_error,
-                    logon_options=self._options,
-                )
-                core.pipeline.auth = core.session
-                await core.session.logon()
-                stack.push_async_callback(self._logoff_shielded)
-                if core.keep_alive_interval is not None:
-                    await stack.enter_async_context(
-                        _KeepAliveTask(core.session, core.keep_alive_interval)
-                    )
-                core.exit_stack = stack.pop_all()
-        except BaseException:
-            core.state = _State.CLOSED
-            raise
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        core = self._core
-        if core.state is not _State.OPENED:
-            return
-        core.state = _State.CLOSED
-        stack, core.exit_stack = core.exit_stack, None
-        if stack is not None:
-            await stack.__aexit__(exc_type, exc, tb)
-
-    async def _logoff_shielded(self) -> None:
-        session = self._core.session
-        if session is None:
-            return
-        with anyio.move_on_after(self._core.logoff_timeout, shield=True):
-            try:
-                await session.logoff()
-            except AgentChatError as exc:
-                logger.info("AgentLogoff failed while leaving: %s", exc)
-
-    def with_options(
-        self: C,
-        *,
-        max_retries: int | None = None,
-        deadline: float | None = None,
-        timeout: float | httpx.Timeout | None = None,
-    ) -> C:
-        """A view of this client whose calls use other settings.
-
-        It shares the session, pool and lifecycle; ``None`` keeps a setting.
-        ``deadline`` bounds a whole call (queueing, retries, re-logon) in
-        seconds: past it a safe call raises ``APITimeoutError`` and an unsafe
-        one that may be on the wire ``OutcomeUnknownError``.
-        """
-        changes: dict[str, Any] = {}
-        if max_retries is not None:
-            if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
-                raise InvalidRequestError(f"max_retries must be an int >= 0, got {max_retries!r}")
-            changes["max_retries"] = max_retries
-        if deadline is not None:
-            if deadline <= 0:
-                raise InvalidRequestError(f"deadline must be > 0, got {deadline!r}")
-            changes["deadline"] = deadline
-        if timeout is not None:
-            changes["timeout"] = (
-                timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
-            )
-        view = copy.copy(self)
-        view._options = attrs.evolve(self._options, **changes)
-        return view
-
-    @property
-    def stats(self) -> ClientStats:
-        """Counters of logons, re-logons, retries and keep-alive ticks."""
-        session, pipeline = self._core.session, self._core.pipeline
-        if session is None or pipeline is None:
-            return ClientStats(
-                logons=0, relogons=0, retries=0, keep_alives=0, keep_alives_skipped=0,
-                keep_alive_failures=0,
-            )  # fmt: skip
-        return ClientStats(
-            logons=session.logons,
-            relogons=session.relogons,
-            retries=pipeline.retries,
-            keep_alives=session.keep_alives,
-            keep_alives_skipped=session.keep_alives_skipped,
-            keep_alive_failures=session.keep_alive_failures,
-        )
-
-    # -- the pipeline, for the endpoint methods ------------------------------
-
-    def _open_core(self) -> tuple[Pipeline, Session]:
-        core = self._core
-        if core.state is not _State.OPENED or core.pipeline is None or core.session is None:
-            if core.state is _State.CLOSED:
-                raise RuntimeError(f"{type(self).__name__} is closed")
-            raise RuntimeError(
-                f"{type(self).__name__} is not open: use `async with {type(self).__name__}(...)`"
-            )
-        return core.pipeline, core.session
-
-    async def _send(
-        self,
-        route: Route,
-        *,
-        params: Mapping[str, str] | None = None,
-        body: Any = None,
-    ) -> httpx.Response:
-        pipeline, _ = self._open_core()
-        return await pipeline.call(route, self._options, params=params, body=body)
-
-    async def _request(
-        self,
-        route: Route,
-        result: type[T],
-        *,
-        params: Mapping[str, str] | None = None,
-        body: Any = None,
-    ) -> T:
-        response = await self._send(route, params=params, body=body)
-        return parse(self._core.converter, route, response, result)
 
     # -- Authentication ------------------------------------------------------
 
     async def agent_logon(
         self, email_address: str | None = None, password: str | None = None
     ) -> LogonResult:
-        """Log on again (AgentLogon), optionally as other credentials, and adopt the new session.
+        """Log on again (AgentLogon), optionally as other credentials; adopt the new session.
 
         The client already logged on when its block was entered; call this to
         switch agent or to start a fresh session. Give both arguments or neither.
@@ -373,30 +106,26 @@ class AsyncAgentChat:
         if (email_address is None) != (password is None):
             raise InvalidRequestError("give both email_address and password, or neither")
         if email_address is not None and password is not None:
-            session.set_credentials(
-                text(email_address, "email_address"), Secret(text(password, "password"))
-            )
+            secret = Secret(check.text(password, "password"))
+            session.set_credentials(check.text(email_address, "email_address"), secret)
             self._core.email_address = email_address
+            self._core.password = secret
         return await session.logon()
+
+    async def set_password(self, reset_code: str) -> None:
+        """Set the password from a reset code (SetPassword). Not retried once sent."""
+        body = {"ResetCode": check.text(reset_code, "reset_code")}
+        await self._send(routes.SET_PASSWORD, body=body)
+
+    async def request_password_reset(self, email_address: str) -> None:
+        """Start a password reset for an agent (RequestPasswordReset). Not retried once sent."""
+        params = {"EmailAddress": check.text(email_address, "email_address")}
+        await self._send(routes.REQUEST_PASSWORD_RESET, params=params)
 
     async def agent_logoff(self) -> None:
         """End the session (AgentLogoff). The next call logs on again."""
         _, session = self._open_core()
         await session.logoff()
-
-    async def keep_alive(self) -> None:
-        """Refresh the session (KeepAlive). The client does this by itself when idle."""
-        _, session = self._open_core()
-        await session.keep_alive()
-
-    async def set_password(self, reset_code: str) -> None:
-        """Set the password from a reset code (SetPassword). Not retried once sent."""
-        await self._send(routes.SET_PASSWORD, body={"ResetCode": text(reset_code, "reset_code")})
-
-    async def request_password_reset(self, email_address: str) -> None:
-        """Start a password reset for an agent (RequestPasswordReset). Not retried once sent."""
-        params = {"EmailAddress": text(email_address, "email_address")}
-        await self._send(routes.REQUEST_PASSWORD_RESET, params=params)
 
     # -- Chats ---------------------------------------------------------------
 
@@ -409,8 +138,8 @@ class AsyncAgentChat:
         connection raises ``OutcomeUnknownError`` instead of risking a duplicate.
         """
         body = {
-            "ChatID": id_text(chat_id, "chat_id"),
-            "MessageText": text(message_text, "message_text"),
+            "ChatID": check.id_text(chat_id, "chat_id"),
+            "MessageText": check.text(message_text, "message_text"),
         }
         if attachment is not None:
             if not isinstance(attachment, Attachment):
@@ -420,91 +149,463 @@ class AsyncAgentChat:
             body.update(attachment.to_wire())
         return await self._request(routes.SEND_MESSAGE, SentMessage, body=body)
 
+    async def add_comment(self, customer_id: int, comment: str) -> None:
+        """Add a comment to a customer with an active chat (AddComment). Not retried once sent."""
+        body = {
+            "CustomerID": check.identifier(customer_id, "customer_id"),
+            "Comment": check.text(comment, "comment"),
+        }
+        await self._send(routes.ADD_COMMENT, body=body)
+
+    async def transfer_chat(self, chat_id: int, department_id: int) -> None:
+        """Move a chat to another department's queue (TransferChat)."""
+        params = check.query(
+            {
+                "ChatID": check.identifier(chat_id, "chat_id"),
+                "DepartmentID": check.identifier(department_id, "department_id"),
+            }
+        )
+        await self._send(routes.TRANSFER_CHAT, params=params)
+
+    async def reassign_chat(self, agent_id: int, *, chat_id: int | None = None) -> None:
+        """Hand an assigned chat to another, online, agent (ReAssignChat)."""
+        params = check.query(
+            {
+                "AgentID": check.identifier(agent_id, "agent_id"),
+                "ChatID": check.optional(check.identifier, chat_id, "chat_id"),
+            }
+        )
+        await self._send(routes.REASSIGN_CHAT, params=params)
+
+    async def grab_chat(self) -> Chat | None:
+        """Take the oldest unassigned chat of your departments (GrabChat).
+
+        Returns the chat, or ``None`` when there is none to take (an empty
+        answer, or 404). Not retried once sent: a lost answer raises
+        ``OutcomeUnknownError`` (look at your open chats before grabbing again).
+        """
+        try:
+            return await self._request_optional(routes.GRAB_CHAT, Chat)
+        except NotFoundError:
+            return None
+
     async def get_chat_list(self, *, chat_type: ChatType | str | None = None) -> ChatList:
         """List chats (GetChatList): all of them, or only open, unassigned or closed ones."""
-        params = {}
-        if chat_type is not None:
-            params["ChatType"] = enum_value(ChatType, chat_type, "chat_type").value
+        params = check.query({"ChatType": check.optional(_chat_type, chat_type, "chat_type")})
         return await self._request(routes.GET_CHAT_LIST, ChatList, params=params)
 
-
-class _KeepAliveTask:
-    """Runs ``Session.run_keep_alive`` in its own task group for the client's block.
-
-    The task group is entered and left here, not around the user's block, so a
-    user's exception reaches them as it was raised, never wrapped in an
-    exception group, and a cancellation while stopping never hides it.
-    """
-
-    def __init__(self, session: Session, interval: float) -> None:
-        self._session = session
-        self._interval = interval
-        self._task_group = anyio.create_task_group()
-
-    async def __aenter__(self) -> None:
-        await self._task_group.__aenter__()
+    async def export_chat(self, chat_id: int) -> ChatExport:
+        """A chat's transcript as CSV (ExportChat): typed rows plus the original text."""
+        chat_id = check.identifier(chat_id, "chat_id")
+        response = await self._send(routes.EXPORT_CHAT, params=check.query({"ChatID": chat_id}))
         try:
-            await self._task_group.start(
-                self._session.run_keep_alive, self._interval, name="agentchat keep-alive"
-            )
-        except BaseException:
-            self._task_group.cancel_scope.cancel()
-            await self._task_group.__aexit__(None, None, None)
-            raise
+            return parse_export(self._core.converter, response.content, chat_id=chat_id)
+        except (ValueError, RecursionError) as exc:
+            raise ResponseFormatError(
+                f"ExportChat returned a body that is not a readable CSV: {exc}",
+                status_code=response.status_code,
+                endpoint=routes.EXPORT_CHAT.name,
+                body=response.content[:200].decode("utf-8", errors="replace"),
+            ) from exc
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._task_group.cancel_scope.cancel()
-        await self._task_group.__aexit__(None, None, None)
+    async def close_chat(self, chat_id: int) -> None:
+        """Close a chat (CloseChat)."""
+        params = check.query({"ChatID": check.identifier(chat_id, "chat_id")})
+        await self._send(routes.CLOSE_CHAT, params=params)
 
+    async def assign_chat(self, chat_id: int, *, agent_id: int | None = None) -> None:
+        """Assign a chat to an agent, yourself when ``agent_id`` is not given (AssignChat)."""
+        params = check.query(
+            {
+                "ChatID": check.identifier(chat_id, "chat_id"),
+                "AgentID": check.optional(check.identifier, agent_id, "agent_id"),
+            }
+        )
+        await self._send(routes.ASSIGN_CHAT, params=params)
 
-async def _close_shielded(http: httpx.AsyncClient) -> None:
-    with anyio.CancelScope(shield=True):
-        await http.aclose()
+    # -- Agents --------------------------------------------------------------
 
+    async def create_agent(
+        self,
+        name: str,
+        email_address: str,
+        role_id: Role | int,
+        department_ids: Sequence[int],
+        *,
+        mobile_number: str | None = None,
+    ) -> Agent | None:
+        """Create an agent or manager (CreateAgent). Not retried once sent.
 
-def _limiter_for(http: httpx.AsyncClient, max_concurrency: int | None) -> anyio.CapacityLimiter:
-    if max_concurrency is not None:
-        return anyio.CapacityLimiter(max_concurrency)
-    limiter = _POOL_LIMITERS.get(http)
-    if limiter is None:
-        limiter = anyio.CapacityLimiter(_pool_size(http) or DEFAULT_MAX_CONNECTIONS)
-        _POOL_LIMITERS[http] = limiter
-    return limiter
+        Returns the new agent when the server describes it, else ``None``.
+        """
+        body = check.compact(
+            {
+                "Name": check.text(name, "name"),
+                "EmailAddress": check.text(email_address, "email_address"),
+                "MobileNumber": check.optional(check.text, mobile_number, "mobile_number"),
+                # The reference types CreateAgent's RoleID as a string.
+                "RoleID": str(check.enum_value(Role, role_id, "role_id").value),
+                "DepartmentID": check.identifiers(department_ids, "department_ids"),
+            }
+        )
+        return await self._request_optional(routes.CREATE_AGENT, Agent, body=body)
 
+    async def keep_alive(self) -> None:
+        """Refresh the session (KeepAlive). The client does this by itself when idle."""
+        _, session = self._open_core()
+        await session.keep_alive()
 
-def _pool_size(http: httpx.AsyncClient) -> int | None:
-    """The connection limit of an httpx client's default pool, when it has one.
+    async def update_agent(
+        self,
+        agent_id: int,
+        name: str,
+        email_address: str,
+        role_id: Role | int,
+        status_id: Status | int,
+        *,
+        mobile_number: str | None = None,
+        notifications: Sequence[str] | None = None,
+        department_ids: Sequence[int] | None = None,
+        enabled: bool | None = None,
+    ) -> None:
+        """Update an agent's details (UpdateAgent)."""
+        body = check.compact(
+            {
+                "AgentID": check.identifier(agent_id, "agent_id"),
+                "Name": check.text(name, "name"),
+                "MobileNumber": check.optional(check.text, mobile_number, "mobile_number"),
+                "EmailAddress": check.text(email_address, "email_address"),
+                "Notifications": check.optional(check.texts, notifications, "notifications"),
+                "RoleID": check.enum_value(Role, role_id, "role_id").value,
+                "StatusID": check.enum_value(Status, status_id, "status_id").value,
+                "DepartmentID": check.optional(check.identifiers, department_ids, "department_ids"),
+                "Enabled": check.optional(check.boolean, enabled, "enabled"),
+            }
+        )
+        await self._send(routes.UPDATE_AGENT, body=body)
 
-    httpx exposes no public accessor, so this reads httpcore's pool and falls
-    back to ``DEFAULT_MAX_CONNECTIONS`` for other transports (or pass
-    ``max_concurrency``).
-    """
-    transport = getattr(http, "_transport", None)
-    pool = getattr(transport, "_pool", None)
-    size = getattr(pool, "_max_connections", None)
-    if isinstance(size, int) and 0 < size <= 100_000:
-        return size
-    return None
+    # -- Departments ---------------------------------------------------------
 
+    async def create_department(
+        self,
+        name: str,
+        *,
+        include_in_welcome_menu: bool | None = None,
+        name_in_menu: str | None = None,
+        welcome_returning: str | None = None,
+        welcome_new: str | None = None,
+        menu_index: int | None = None,
+        enabled: bool | None = None,
+        auto_tag_ids: Sequence[int] | None = None,
+    ) -> Department | None:
+        """Create a department (CreateDepartment). Not retried once sent."""
+        body = _department_fields(
+            {"Name": check.text(name, "name")},
+            include_in_welcome_menu, name_in_menu, welcome_returning, welcome_new,
+            menu_index, enabled, auto_tag_ids,
+        )  # fmt: skip
+        return await self._request_optional(routes.CREATE_DEPARTMENT, Department, body=body)
 
-def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> None:
-    try:
-        url = httpx.URL(base_url)
-    except httpx.InvalidURL as exc:
-        raise InvalidRequestError(f"base_url is not a valid URL: {exc}") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise InvalidRequestError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
-    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
-        raise InvalidRequestError(
-            f"refusing to send credentials over plain http:// to {url.host!r}; use https:// "
-            "or pass allow_insecure_http=True"
+    async def update_department(
+        self,
+        department_id: int,
+        *,
+        name: str | None = None,
+        include_in_welcome_menu: bool | None = None,
+        name_in_menu: str | None = None,
+        welcome_returning: str | None = None,
+        welcome_new: str | None = None,
+        menu_index: int | None = None,
+        enabled: bool | None = None,
+        auto_tag_ids: Sequence[int] | None = None,
+    ) -> None:
+        """Update a department; only the fields given change (UpdateDepartment)."""
+        body = _department_fields(
+            {
+                "DepartmentID": check.identifier(department_id, "department_id"),
+                "Name": check.optional(check.text, name, "name"),
+            },
+            include_in_welcome_menu, name_in_menu, welcome_returning, welcome_new,
+            menu_index, enabled, auto_tag_ids,
+        )  # fmt: skip
+        await self._send(routes.UPDATE_DEPARTMENT, body=body)
+
+    async def get_department_list(self) -> DepartmentList:
+        """List the departments with their settings and messages (GetDepartmentList)."""
+        return await self._request(routes.GET_DEPARTMENT_LIST, DepartmentList)
+
+    # -- Customers -----------------------------------------------------------
+
+    async def update_customer(
+        self,
+        customer_id: int,
+        *,
+        full_name: str | None = None,
+        email_address: str | None = None,
+        comment: str | None = None,
+        tag_ids: Sequence[int] | None = None,
+    ) -> None:
+        """Update a customer; tags need the customer's chat to be active (UpdateCustomer)."""
+        body = check.compact(
+            {
+                "CustomerID": check.identifier(customer_id, "customer_id"),
+                "FullName": check.optional(check.text, full_name, "full_name"),
+                "EmailAddress": check.optional(check.text, email_address, "email_address"),
+                "Comment": check.optional(check.text, comment, "comment"),
+                "TagID": check.optional(check.identifiers, tag_ids, "tag_ids"),
+            }
+        )
+        await self._send(routes.UPDATE_CUSTOMER, body=body)
+
+    async def find_customer(self, mobile_number: str, include_chats: bool) -> CustomerList:
+        """Find customers by mobile number, in international format (FindCustomer)."""
+        params = check.query(
+            {
+                "MobileNumber": check.text(mobile_number, "mobile_number"),
+                "IncludeChats": check.boolean(include_chats, "include_chats"),
+            }
+        )
+        return await self._request(routes.FIND_CUSTOMER, CustomerList, params=params)
+
+    # -- Tags ----------------------------------------------------------------
+
+    async def add_tag(
+        self,
+        *,
+        chat_id: int | None = None,
+        tag_id: int | None = None,
+        customer_id: int | None = None,
+    ) -> None:
+        """Tag a chat, or a customer's active chat (AddTag): give ``chat_id`` or ``customer_id``.
+
+        The reference spells the body field ``CustomrID``; the client sends that
+        and ``CustomerID``, with the same value.
+        """
+        if (chat_id is None) == (customer_id is None):
+            raise InvalidRequestError("add_tag needs exactly one of chat_id or customer_id")
+        customer = check.optional(check.identifier, customer_id, "customer_id")
+        body = check.compact(
+            {
+                "ChatID": check.optional(check.identifier, chat_id, "chat_id"),
+                "TagID": check.optional(check.identifier, tag_id, "tag_id"),
+                "CustomrID": customer,
+                "CustomerID": customer,
+            }
+        )
+        await self._send(routes.ADD_TAG, body=body)
+
+    async def create_tag(self, tag_group_id: int, name: str, enabled: bool) -> Tag | None:
+        """Create a tag in a tag group (CreateTag). Not retried once sent."""
+        body = {
+            "TagGroupID": check.identifier(tag_group_id, "tag_group_id"),
+            "Name": check.text(name, "name"),
+            "Enabled": check.boolean(enabled, "enabled"),
+        }
+        return await self._request_optional(routes.CREATE_TAG, Tag, body=body)
+
+    async def remove_tag(self, chat_id: int, tag_id: int) -> None:
+        """Remove a tag from a chat (RemoveTag)."""
+        body = {
+            "ChatID": check.identifier(chat_id, "chat_id"),
+            "TagID": check.identifier(tag_id, "tag_id"),
+        }
+        await self._send(routes.REMOVE_TAG, body=body)
+
+    async def update_tag(
+        self, tag_id: int, *, name: str | None = None, enabled: bool | None = None
+    ) -> None:
+        """Rename, enable or disable a tag (UpdateTag)."""
+        body = check.compact(
+            {
+                "TagID": check.identifier(tag_id, "tag_id"),
+                "Name": check.optional(check.text, name, "name"),
+                "Enabled": check.optional(check.boolean, enabled, "enabled"),
+            }
+        )
+        await self._send(routes.UPDATE_TAG, body=body)
+
+    async def delete_tag(self, tag_id: int) -> None:
+        """Delete a tag (DeleteTag)."""
+        params = check.query({"TagID": check.identifier(tag_id, "tag_id")})
+        await self._send(routes.DELETE_TAG, params=params)
+
+    async def create_tag_group(self, name: str, enabled: bool) -> TagGroup | None:
+        """Create a group of tags (CreateTagGroup). Not retried once sent."""
+        body = {"Name": check.text(name, "name"), "Enabled": check.boolean(enabled, "enabled")}
+        return await self._request_optional(routes.CREATE_TAG_GROUP, TagGroup, body=body)
+
+    async def update_tag_group(
+        self, tag_group_id: int, *, name: str | None = None, enabled: bool | None = None
+    ) -> None:
+        """Rename, enable or disable a tag group (UpdateTagGroup)."""
+        body = check.compact(
+            {
+                "TagGroupID": check.identifier(tag_group_id, "tag_group_id"),
+                "Name": check.optional(check.text, name, "name"),
+                "Enabled": check.optional(check.boolean, enabled, "enabled"),
+            }
+        )
+        await self._send(routes.UPDATE_TAG_GROUP, body=body)
+
+    # -- Canned responses ----------------------------------------------------
+
+    async def create_canned_response(self, name: str, message_text: str) -> CannedResponse | None:
+        """Store a reply agents can reuse (CreateCannedResponse). Not retried once sent."""
+        body = {
+            "Name": check.text(name, "name"),
+            "MessageText": check.text(message_text, "message_text"),
+        }
+        return await self._request_optional(
+            routes.CREATE_CANNED_RESPONSE, CannedResponse, body=body
         )
 
+    async def update_canned_response(
+        self,
+        canned_response_id: int,
+        *,
+        name: str | None = None,
+        message_text: str | None = None,
+    ) -> None:
+        """Change a canned response (UpdateCannedResponse)."""
+        body = check.compact(
+            {
+                "CannedResponseID": check.identifier(canned_response_id, "canned_response_id"),
+                "Name": check.optional(check.text, name, "name"),
+                "MessageText": check.optional(check.text, message_text, "message_text"),
+            }
+        )
+        await self._send(routes.UPDATE_CANNED_RESPONSE, body=body)
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    async def delete_canned_response(self, canned_response_id: int) -> None:
+        """Delete a canned response (DeleteCannedResponse)."""
+        params = check.query(
+            {"CannedResponseID": check.identifier(canned_response_id, "canned_response_id")}
+        )
+        await self._send(routes.DELETE_CANNED_RESPONSE, params=params)
+
+    # -- Working hours -------------------------------------------------------
+
+    async def update_working_hours(self, days: Sequence[WorkingDay]) -> None:
+        """Set the working week, one ``WorkingDay`` per weekday given (UpdateWorkingHours)."""
+        checked = check.sequence_of(WorkingDay, days, "days")
+        seen = [day.day for day in checked]
+        if len(set(seen)) != len(seen):
+            raise InvalidRequestError("days must not name the same weekday twice")
+        await self._send(routes.UPDATE_WORKING_HOURS, body={"Days": [d.to_wire() for d in checked]})
+
+    # -- Reports -------------------------------------------------------------
+
+    async def create_report_schedule(
+        self,
+        recipient_id: int,
+        report_id: int,
+        format: str,
+        grouping: Sequence[str],
+        delivery: str,
+        scheduled_days: Sequence[Weekday | int],
+        scheduled_time: str,
+    ) -> ReportSchedule | None:
+        """Send a report to a recipient on given weekdays at a time (CreateReportSchedule).
+
+        ``format`` (e.g. ``"CSV"``), ``grouping`` (e.g. ``["WEEK", "MONTH"]``) and
+        ``delivery`` (e.g. ``"EMAIL"``) are passed as given: the reference lists
+        no closed set. Not retried once sent.
+        """
+        days = check.sequence_of(object, scheduled_days, "scheduled_days")
+        body = {
+            "RecipientID": check.identifier(recipient_id, "recipient_id"),
+            "ReportID": check.identifier(report_id, "report_id"),
+            "Format": check.text(format, "format"),
+            "Grouping": check.texts(grouping, "grouping"),
+            "Delivery": check.text(delivery, "delivery"),
+            "ScheduledDay": [
+                int(check_weekday(day, f"scheduled_days[{i}]")) for i, day in enumerate(days)
+            ],
+            "ScheduledTime": check_time(scheduled_time, "scheduled_time"),
+        }
+        return await self._request_optional(
+            routes.CREATE_REPORT_SCHEDULE, ReportSchedule, body=body
+        )
+
+    async def live_metrics(self) -> LiveMetrics:
+        """Figures of the moment: chats waiting, agents online... (LiveMetrics)."""
+        return await self._request(routes.LIVE_METRICS, LiveMetrics)
+
+    async def get_reports(self) -> ReportList:
+        """The reports that can be scheduled (GetReports)."""
+        return await self._request(routes.GET_REPORTS, ReportList)
+
+    async def data_insight(self, period: Period | str) -> DataInsight:
+        """Chat figures grouped by a period such as ``"week"`` (DataInsight)."""
+        params = check.query({"Period": check.enum_value(Period, period, "period").value})
+        return await self._request(routes.DATA_INSIGHT, DataInsight, params=params)
+
+    async def delete_report_schedule(self, schedule_id: int) -> None:
+        """Delete a report schedule (DeleteReportSchedule)."""
+        params = check.query({"ScheduleID": check.identifier(schedule_id, "schedule_id")})
+        await self._send(routes.DELETE_REPORT_SCHEDULE, params=params)
+
+    # -- Recipients ----------------------------------------------------------
+
+    async def create_recipient(self, full_name: str, email_address: str) -> Recipient | None:
+        """Add someone reports can be sent to (CreateRecipient). Not retried once sent."""
+        body = {
+            "FullName": check.text(full_name, "full_name"),
+            "EmailAddress": check.text(email_address, "email_address"),
+        }
+        return await self._request_optional(routes.CREATE_RECIPIENT, Recipient, body=body)
+
+    async def get_recipients(self) -> RecipientList:
+        """The report recipients (GetRecipients)."""
+        return await self._request(routes.GET_RECIPIENTS, RecipientList)
+
+    async def delete_recipient(self, recipient_id: int) -> None:
+        """Delete a report recipient (DeleteRecipient)."""
+        params = check.query({"RecipientID": check.identifier(recipient_id, "recipient_id")})
+        await self._send(routes.DELETE_RECIPIENT, params=params)
+
+    # -- Settings ------------------------------------------------------------
+
+    async def update_settings(self, settings: Mapping[str, Any]) -> None:
+        """Change company settings by name, e.g. ``{"CompanyName": "Channel"}`` (UpdateSettings).
+
+        Sent as the documented list of one-key objects.
+        """
+        values = check.json_mapping(settings, "settings")
+        body = {"Settings": [{name: value} for name, value in values.items()]}
+        await self._send(routes.UPDATE_SETTINGS, body=body)
+
+    async def get_settings(self) -> Settings:
+        """The company settings as one mapping (GetSettings)."""
+        return await self._request(routes.GET_SETTINGS, Settings)
+
+
+def _chat_type(value: Any, name: str) -> str:
+    return check.enum_value(ChatType, value, name).value
+
+
+def _department_fields(
+    fields: dict[str, Any],
+    include_in_welcome_menu: bool | None,
+    name_in_menu: str | None,
+    welcome_returning: str | None,
+    welcome_new: str | None,
+    menu_index: int | None,
+    enabled: bool | None,
+    auto_tag_ids: Sequence[int] | None,
+) -> dict[str, Any]:
+    """The optional fields CreateDepartment and UpdateDepartment share."""
+    return check.compact(
+        {
+            **fields,
+            "IncludeInWelcomeMenu": check.optional(
+                check.boolean, include_in_welcome_menu, "include_in_welcome_menu"
+            ),
+            "NameInMenu": check.optional(check.text, name_in_menu, "name_in_menu"),
+            "WelcomeReturning": check.optional(check.text, welcome_returning, "welcome_returning"),
+            "WelcomeNew": check.optional(check.text, welcome_new, "welcome_new"),
+            "MenuIndex": check.optional(check.integer, menu_index, "menu_index"),
+            "Enabled": check.optional(check.boolean, enabled, "enabled"),
+            "AutoTagID": check.optional(check.identifiers, auto_tag_ids, "auto_tag_ids"),
+        }
+    )

@@ -39,6 +39,7 @@ from cattrs.errors import (
 )
 
 from .models._base import Model
+from .models.settings import Settings
 
 __all__ = ["make_converter", "structure", "wire_name"]
 
@@ -50,12 +51,28 @@ _ISO_FRACTION: Final = re.compile(r"\.(\d+)")
 
 
 def _norm(key: str) -> str:
-    return key.replace("_", "").replace("-", "").lower()
+    return key.replace("_", "").replace("-", "").replace(" ", "").lower()
+
+
+# Array fields the reference names in the singular (``DepartmentID: integer[]``).
+_SINGULAR_WIRE: Final = {"scheduled_days": "scheduled_day"}
 
 
 def wire_name(field_name: str) -> str:
-    """The PascalCase wire name of a snake_case field: ``chat_id`` -> ``ChatID``."""
-    return "".join("ID" if part == "id" else part.capitalize() for part in field_name.split("_"))
+    """The PascalCase wire name of a snake_case field.
+
+    ``chat_id`` -> ``ChatID``; arrays of IDs keep the reference's singular:
+    ``department_ids`` -> ``DepartmentID``, ``scheduled_days`` -> ``ScheduledDay``.
+    """
+    name = _SINGULAR_WIRE.get(field_name, field_name)
+    if name.endswith("_ids"):
+        name = name[:-1]
+    return "".join("ID" if part == "id" else part.capitalize() for part in name.split("_"))
+
+
+def _keys_for(field_name: str) -> set[str]:
+    """Every normalised key that fills ``field_name``: its own and its wire name's."""
+    return {_norm(field_name), _norm(wire_name(field_name))}
 
 
 # -- scalars ------------------------------------------------------------------
@@ -197,22 +214,29 @@ def _model_structure_factory(
     cls: type[Model], converter: cattrs.Converter, *, strict: bool
 ) -> Callable[[Any, Any], Model]:
     fields = [f for f in attrs.fields(attrs.resolve_types(cls)) if f.name not in _MODEL_FIELDS]
-    by_key = {_norm(f.name): f for f in fields}
+    by_key = {key: f for f in fields for key in _keys_for(f.name)}
     hooks = {f.name: converter.get_structure_hook(f.type) for f in fields}
     required = [f.name for f in fields if f.default is attrs.NOTHING]
-    # A model that is only a list (ChatList) also accepts the bare list.
+    # A model that is only a list (ChatList) also accepts the bare list, a
+    # wrapped list, and a single item (an object with the item's ID key).
     list_field = (
         fields[0].name if len(fields) == 1 and _is_homogeneous_sequence(fields[0].type) else None
     )
+    list_key = _norm(list_field) if list_field else ""
+    item_keys = frozenset(_item_required_keys(fields[0].type)) if list_field else frozenset()
 
     def structure_model(value: Any, _: Any) -> Model:
         raw = value
         if value is None and list_field is None:  # an empty body: "no content"
             value = {}
-        if list_field is not None and not (
-            isinstance(value, Mapping) and any(_norm(k) == _norm(list_field) for k in value)
-        ):
-            value = {list_field: _unwrap_list(value)}
+        if list_field is not None:
+            if not isinstance(value, Mapping):
+                value = {list_field: _unwrap_list(value)}
+            else:
+                keys = {_norm(k) for k in value if isinstance(k, str)}
+                if list_key not in keys:
+                    single = bool(item_keys) and item_keys <= keys
+                    value = {list_field: [value] if single else _unwrap_list(value)}
         if not isinstance(value, Mapping):
             raise ValueError(f"expected an object, got {_short(value)}")
         kwargs: dict[str, Any] = {}
@@ -254,6 +278,49 @@ def _model_structure_factory(
     return structure_model
 
 
+def _item_required_keys(sequence_type: Any) -> list[str]:
+    inner = get_args(sequence_type)[0]
+    if not _is_model(inner):
+        return []
+    fields = attrs.fields(attrs.resolve_types(inner))
+    return [_norm(f.name) for f in fields if f.default is attrs.NOTHING]
+
+
+# -- settings -----------------------------------------------------------------
+
+
+def _settings_values(value: Any) -> dict[str, Any]:
+    """Settings as an object, a list of one-key objects, or Name/Value pairs."""
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            wrapper = isinstance(key, str) and _norm(key) in ("settings", "values", "data")
+            if wrapper and isinstance(item, list | Mapping):
+                return _settings_values(item)
+        return dict(value)
+    if isinstance(value, list):
+        values: dict[str, Any] = {}
+        for index, item in enumerate(value):
+            if not isinstance(item, Mapping):
+                raise ValueError(f"expected a setting object at index {index}, got {_short(item)}")
+            named = {_norm(k): v for k, v in item.items() if isinstance(k, str)}
+            if set(named) == {"name", "value"} and isinstance(named["name"], str):
+                values[named["name"]] = named["value"]
+            else:
+                values.update(item)
+        return values
+    raise ValueError(f"expected settings as an object or a list, got {_short(value)}")
+
+
+def _structure_settings(value: Any, _: Any) -> Settings:
+    return Settings(values=_settings_values(value), raw=value)
+
+
+def _unstructure_settings(settings: Settings) -> list[dict[str, Any]]:
+    return [{name: value} for name, value in settings.values.items()]
+
+
 def _model_unstructure_factory(
     cls: type[Model], converter: cattrs.Converter
 ) -> Callable[[Model], dict[str, Any]]:
@@ -289,6 +356,8 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
     converter.register_unstructure_hook_factory(
         _is_model, lambda cls: _model_unstructure_factory(cls, converter)
     )
+    converter.register_structure_hook(Settings, _structure_settings)
+    converter.register_unstructure_hook(Settings, _unstructure_settings)
     return converter
 
 

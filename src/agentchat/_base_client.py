@@ -1,0 +1,443 @@
+"""The client's machinery: configuration, lifecycle, options, and the call path.
+
+``AsyncAgentChat`` (``_client.py``) adds one method per endpoint on top of
+``ClientBase._send`` / ``ClientBase._request``.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+import inspect
+import ipaddress
+import logging
+import os
+import weakref
+from collections.abc import Callable, Mapping
+from contextlib import AsyncExitStack
+from types import TracebackType
+from typing import Any, Final, TypeVar
+
+import anyio
+import attrs
+import cattrs
+import httpx
+
+from ._converters import default_converter, structure
+from ._exceptions import AgentChatError, InvalidRequestError, LogonError, ResponseFormatError
+from ._redaction import Secret, install_log_filter, redact
+from ._routes import Route
+from ._session import Session
+from ._transport import Pipeline, RequestOptions, decode, parse
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_VERSION",
+    "ClientBase",
+    "ClientStats",
+]
+
+T = TypeVar("T")
+C = TypeVar("C", bound="ClientBase")
+
+logger: Final = logging.getLogger("agentchat")
+
+#: The documented host, over HTTPS.
+DEFAULT_BASE_URL: Final = "https://agentchat.abcsoftware.dnsalias.com"
+#: Sent as ``Version`` when neither ``version=`` nor ``AGENTCHAT_VERSION`` is set.
+DEFAULT_VERSION: Final = "1"
+#: Per-request timeouts; they start once the request holds a concurrency slot.
+DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
+#: Connections in a pool the client creates itself (and so its concurrency).
+DEFAULT_MAX_CONNECTIONS: Final = 100
+#: How long leaving the ``async with`` block may spend on AgentLogoff.
+DEFAULT_LOGOFF_TIMEOUT: Final = 2.0
+#: Seconds between KeepAlive calls when the session is otherwise idle.
+DEFAULT_KEEP_ALIVE_INTERVAL: Final = 60.0
+
+# One limiter per connection pool, so sessions sharing a pool share its slots.
+_POOL_LIMITERS: weakref.WeakKeyDictionary[httpx.AsyncClient, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+install_log_filter()
+
+
+class _State(enum.Enum):
+    UNOPENED = "unopened"
+    OPENED = "opened"
+    CLOSED = "closed"
+
+
+@attrs.frozen(kw_only=True)
+class ClientStats:
+    """What the client has done so far (for dashboards and tests)."""
+
+    logons: int
+    relogons: int
+    retries: int
+    keep_alives: int
+    keep_alives_skipped: int
+    keep_alive_failures: int
+
+
+@attrs.define(eq=False, repr=False)
+class _Core:
+    """The state a client and its ``with_options()`` views share."""
+
+    base_url: str
+    version: str
+    email_address: str
+    password: Secret
+    api_key: Secret | None
+    http_client: httpx.AsyncClient | None
+    transport: httpx.AsyncBaseTransport | None
+    timeout: httpx.Timeout
+    max_concurrency: int | None
+    keep_alive_interval: float | None
+    logoff_timeout: float
+    on_logon_error: Callable[[LogonError], object] | None
+    converter: cattrs.Converter
+    state: _State = _State.UNOPENED
+    pipeline: Pipeline | None = None
+    session: Session | None = None
+    exit_stack: AsyncExitStack | None = None
+
+
+class ClientBase:
+    """Configuration, lifecycle and the call path of ``AsyncAgentChat``; see there."""
+
+    def __init__(
+        self,
+        email_address: str | None = None,
+        password: str | None = None,
+        *,
+        base_url: str | None = None,
+        version: str | None = None,
+        api_key: str | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        max_concurrency: int | None = None,
+        keep_alive_interval: float | None = DEFAULT_KEEP_ALIVE_INTERVAL,
+        logoff_timeout: float = DEFAULT_LOGOFF_TIMEOUT,
+        on_logon_error: Callable[[LogonError], object] | None = None,
+        allow_insecure_http: bool = False,
+        strict: bool = False,
+    ) -> None:
+        email_address = email_address or os.environ.get("AGENTCHAT_EMAIL")
+        password = password if password is not None else os.environ.get("AGENTCHAT_PASSWORD")
+        if not email_address:
+            raise InvalidRequestError("email_address is required (or set AGENTCHAT_EMAIL)")
+        if not password:
+            raise InvalidRequestError("password is required (or set AGENTCHAT_PASSWORD)")
+        base_url = (base_url or os.environ.get("AGENTCHAT_BASE_URL") or DEFAULT_BASE_URL).rstrip(
+            "/"
+        )
+        _check_base_url(base_url, allow_insecure_http=allow_insecure_http)
+        version = version or os.environ.get("AGENTCHAT_VERSION") or DEFAULT_VERSION
+        api_key = api_key or os.environ.get("AGENTCHAT_API_KEY") or None
+        if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
+            raise InvalidRequestError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        if max_concurrency is not None and max_concurrency < 1:
+            raise InvalidRequestError(f"max_concurrency must be >= 1, got {max_concurrency!r}")
+        if keep_alive_interval is not None and keep_alive_interval <= 0:
+            raise InvalidRequestError(
+                f"keep_alive_interval must be > 0 or None, got {keep_alive_interval!r}"
+            )
+        if on_logon_error is not None and inspect.iscoroutinefunction(on_logon_error):
+            raise InvalidRequestError(
+                "on_logon_error must be a plain function; it is called from the keep-alive "
+                "task and is not awaited"
+            )
+        if http_client is not None and transport is not None:
+            raise InvalidRequestError("give either http_client or transport, not both")
+        self._options = RequestOptions(max_retries=max_retries)
+        self._core = _Core(
+            base_url=base_url,
+            version=version,
+            email_address=email_address,
+            password=Secret(password),
+            api_key=Secret(api_key) if api_key else None,
+            http_client=http_client,
+            transport=transport,
+            timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+            max_concurrency=max_concurrency,
+            keep_alive_interval=keep_alive_interval,
+            logoff_timeout=logoff_timeout,
+            on_logon_error=on_logon_error,
+            converter=default_converter(strict=strict),
+        )
+
+    def __repr__(self) -> str:
+        core = self._core
+        return (
+            f"<{type(self).__name__} email_address={core.email_address!r} "
+            f"base_url={core.base_url!r} state={core.state.value}>"
+        )
+
+    # -- lifecycle -----------------------------------------------------------
+
+    async def __aenter__(self: C) -> C:
+        core = self._core
+        if core.state is not _State.UNOPENED:
+            raise RuntimeError(
+                f"{type(self).__name__} can be entered once; it is already {core.state.value}"
+            )
+        core.state = _State.OPENED
+        try:
+            async with AsyncExitStack() as stack:
+                http = core.http_client
+                if http is None:
+                    http = httpx.AsyncClient(
+                        transport=core.transport,
+                        timeout=core.timeout,
+                        limits=httpx.Limits(
+                            max_connections=core.max_concurrency or DEFAULT_MAX_CONNECTIONS,
+                            max_keepalive_connections=core.max_concurrency
+                            or DEFAULT_MAX_CONNECTIONS,
+                        ),
+                    )
+                    stack.push_async_callback(_close_shielded, http)
+                core.pipeline = Pipeline(
+                    http=http,
+                    base_url=core.base_url,
+                    version=core.version,
+                    limiter=_limiter_for(http, core.max_concurrency),
+                    api_key=core.api_key,
+                    timeout=core.timeout,
+                )
+                core.session = Session(
+                    pipeline=core.pipeline,
+                    converter=core.converter,
+                    email_address=core.email_address,
+                    password=core.password,
+                    on_logon_error=core.on_logon_error,
+                    logon_options=self._options,
+                )
+                core.pipeline.auth = core.session
+                await core.session.logon()
+                stack.push_async_callback(self._logoff_shielded)
+                if core.keep_alive_interval is not None:
+                    await stack.enter_async_context(
+                        _KeepAliveTask(core.session, core.keep_alive_interval)
+                    )
+                core.exit_stack = stack.pop_all()
+        except BaseException:
+            core.state = _State.CLOSED
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        core = self._core
+        if core.state is not _State.OPENED:
+            return
+        core.state = _State.CLOSED
+        stack, core.exit_stack = core.exit_stack, None
+        if stack is not None:
+            await stack.__aexit__(exc_type, exc, tb)
+
+    async def _logoff_shielded(self) -> None:
+        session = self._core.session
+        if session is None:
+            return
+        with anyio.move_on_after(self._core.logoff_timeout, shield=True):
+            try:
+                await session.logoff()
+            except AgentChatError as exc:
+                logger.info("AgentLogoff failed while leaving: %s", exc)
+
+    def with_options(
+        self: C,
+        *,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        timeout: float | httpx.Timeout | None = None,
+    ) -> C:
+        """A view of this client whose calls use other settings.
+
+        It shares the session, pool and lifecycle; ``None`` keeps a setting.
+        ``deadline`` bounds a whole call (queueing, retries, re-logon) in
+        seconds: past it a safe call raises ``APITimeoutError`` and an unsafe
+        one that may be on the wire ``OutcomeUnknownError``.
+        """
+        changes: dict[str, Any] = {}
+        if max_retries is not None:
+            if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
+                raise InvalidRequestError(f"max_retries must be an int >= 0, got {max_retries!r}")
+            changes["max_retries"] = max_retries
+        if deadline is not None:
+            if deadline <= 0:
+                raise InvalidRequestError(f"deadline must be > 0, got {deadline!r}")
+            changes["deadline"] = deadline
+        if timeout is not None:
+            changes["timeout"] = (
+                timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+            )
+        view = copy.copy(self)
+        view._options = attrs.evolve(self._options, **changes)
+        return view
+
+    @property
+    def stats(self) -> ClientStats:
+        """Counters of logons, re-logons, retries and keep-alive ticks."""
+        session, pipeline = self._core.session, self._core.pipeline
+        if session is None or pipeline is None:
+            return ClientStats(
+                logons=0, relogons=0, retries=0, keep_alives=0, keep_alives_skipped=0,
+                keep_alive_failures=0,
+            )  # fmt: skip
+        return ClientStats(
+            logons=session.logons,
+            relogons=session.relogons,
+            retries=pipeline.retries,
+            keep_alives=session.keep_alives,
+            keep_alives_skipped=session.keep_alives_skipped,
+            keep_alive_failures=session.keep_alive_failures,
+        )
+
+    # -- the pipeline, for the endpoint methods ------------------------------
+
+    def _open_core(self) -> tuple[Pipeline, Session]:
+        core = self._core
+        if core.state is not _State.OPENED or core.pipeline is None or core.session is None:
+            if core.state is _State.CLOSED:
+                raise RuntimeError(f"{type(self).__name__} is closed")
+            raise RuntimeError(
+                f"{type(self).__name__} is not open: use `async with {type(self).__name__}(...)`"
+            )
+        return core.pipeline, core.session
+
+    async def _send(
+        self,
+        route: Route,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> httpx.Response:
+        pipeline, _ = self._open_core()
+        return await pipeline.call(route, self._options, params=params, body=body)
+
+    async def _request(
+        self,
+        route: Route,
+        result: type[T],
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> T:
+        response = await self._send(route, params=params, body=body)
+        return parse(self._core.converter, route, response, result)
+
+    async def _request_optional(
+        self,
+        route: Route,
+        result: type[T],
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> T | None:
+        """Like ``_request``, but an empty body ("no content") gives ``None``."""
+        response = await self._send(route, params=params, body=body)
+        data = decode(route, response)
+        if data is None:
+            return None
+        try:
+            return structure(self._core.converter, data, result)
+        except (ValueError, RecursionError) as exc:
+            raise ResponseFormatError(
+                f"{route.name} returned a body that does not fit {result.__name__}: "
+                f"{redact(str(exc))}",
+                status_code=response.status_code,
+                endpoint=route.name,
+                body=redact(response.content[:200].decode("utf-8", errors="replace")),
+            ) from exc
+
+
+class _KeepAliveTask:
+    """Runs ``Session.run_keep_alive`` in its own task group for the client's block.
+
+    The task group is entered and left here, not around the user's block, so a
+    user's exception reaches them as it was raised, never wrapped in an
+    exception group, and a cancellation while stopping never hides it.
+    """
+
+    def __init__(self, session: Session, interval: float) -> None:
+        self._session = session
+        self._interval = interval
+        self._task_group = anyio.create_task_group()
+
+    async def __aenter__(self) -> None:
+        await self._task_group.__aenter__()
+        try:
+            await self._task_group.start(
+                self._session.run_keep_alive, self._interval, name="agentchat keep-alive"
+            )
+        except BaseException:
+            self._task_group.cancel_scope.cancel()
+            await self._task_group.__aexit__(None, None, None)
+            raise
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._task_group.cancel_scope.cancel()
+        await self._task_group.__aexit__(None, None, None)
+
+
+async def _close_shielded(http: httpx.AsyncClient) -> None:
+    with anyio.CancelScope(shield=True):
+        await http.aclose()
+
+
+def _limiter_for(http: httpx.AsyncClient, max_concurrency: int | None) -> anyio.CapacityLimiter:
+    if max_concurrency is not None:
+        return anyio.CapacityLimiter(max_concurrency)
+    limiter = _POOL_LIMITERS.get(http)
+    if limiter is None:
+        limiter = anyio.CapacityLimiter(_pool_size(http) or DEFAULT_MAX_CONNECTIONS)
+        _POOL_LIMITERS[http] = limiter
+    return limiter
+
+
+def _pool_size(http: httpx.AsyncClient) -> int | None:
+    """The connection limit of an httpx client's default pool, when it has one.
+
+    httpx exposes no public accessor, so this reads httpcore's pool and falls
+    back to ``DEFAULT_MAX_CONNECTIONS`` for other transports (or pass
+    ``max_concurrency``).
+    """
+    transport = getattr(http, "_transport", None)
+    pool = getattr(transport, "_pool", None)
+    size = getattr(pool, "_max_connections", None)
+    if isinstance(size, int) and 0 < size <= 100_000:
+        return size
+    return None
+
+
+def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> None:
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL as exc:
+        raise InvalidRequestError(f"base_url is not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise InvalidRequestError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
+    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
+        raise InvalidRequestError(
+            f"refusing to send credentials over plain http:// to {url.host!r}; use https:// "
+            "or pass allow_insecure_http=True"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

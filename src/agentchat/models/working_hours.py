@@ -1,0 +1,81 @@
+"""Working hours: what UpdateWorkingHours takes, one ``WorkingDay`` per weekday."""
+
+from __future__ import annotations
+
+import enum
+import re
+from typing import Any, Final
+
+import attrs
+
+from .._exceptions import InvalidRequestError
+
+__all__ = ["Weekday", "WorkingDay"]
+
+_HHMM: Final = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class Weekday(enum.IntEnum):
+    """Day numbers as the API counts them: Monday is 1, Sunday 7 (ISO 8601)."""
+
+    MONDAY = 1
+    TUESDAY = 2
+    WEDNESDAY = 3
+    THURSDAY = 4
+    FRIDAY = 5
+    SATURDAY = 6
+    SUNDAY = 7
+
+
+def check_time(value: Any, name: str) -> str:
+    """An ``"HH:MM"`` 24-hour time, or ``InvalidRequestError`` naming ``name``."""
+    if not isinstance(value, str) or not _HHMM.match(value):
+        raise InvalidRequestError(f'{name} must be a 24-hour "HH:MM" time, got {value!r}')
+    return value
+
+
+def check_weekday(value: Any, name: str) -> Weekday:
+    """A ``Weekday`` from the enum or its number 1..7."""
+    if isinstance(value, Weekday):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 7:
+        return Weekday(value)
+    raise InvalidRequestError(f"{name} must be a weekday 1..7 (Monday is 1), got {value!r}")
+
+
+def _to_weekday(value: Any) -> Weekday:
+    return check_weekday(value, "day")
+
+
+@attrs.frozen(kw_only=True)
+class WorkingDay:
+    """One day of the working week: open from ``start_time`` to ``end_time``.
+
+    ``day`` is a ``Weekday`` or its number (Monday is 1); times are ``"HH:MM"``.
+    A closed day is ``enabled=False`` (its times default to ``"00:00"``).
+    Checked when built, so a bad value never reaches the server.
+    """
+
+    day: Weekday = attrs.field(converter=_to_weekday)
+    enabled: bool = True
+    start_time: str = "00:00"
+    end_time: str = "00:00"
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.enabled, bool):
+            raise InvalidRequestError(f"enabled must be a bool, got {self.enabled!r}")
+        check_time(self.start_time, "start_time")
+        check_time(self.end_time, "end_time")
+        if self.enabled and self.end_time <= self.start_time:
+            raise InvalidRequestError(
+                f"{self.day.name.title()}: end_time {self.end_time} is not after "
+                f"start_time {self.start_time}"
+            )
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "Day": int(self.day),
+            "Enabled": self.enabled,
+            "StartTime": self.start_time,
+            "EndTime": self.end_time,
+        }
