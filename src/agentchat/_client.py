@@ -22,7 +22,7 @@ from ._base_client import (
 )
 from ._csv import parse_export
 from ._exceptions import InvalidRequestError, NotFoundError, ResponseFormatError
-from ._redaction import Secret
+from ._redaction import Secret, redact
 from .models import (
     Agent,
     Attachment,
@@ -202,10 +202,10 @@ class AsyncAgentChat(ClientBase):
             return parse_export(self._core.converter, response.content, chat_id=chat_id)
         except (ValueError, RecursionError) as exc:
             raise ResponseFormatError(
-                f"ExportChat returned a body that is not a readable CSV: {exc}",
+                f"ExportChat returned a body that is not a readable CSV: {redact(str(exc))}",
                 status_code=response.status_code,
                 endpoint=routes.EXPORT_CHAT.name,
-                body=response.content[:200].decode("utf-8", errors="replace"),
+                body=redact(response.content[:200].decode("utf-8", errors="replace")),
             ) from exc
 
     async def close_chat(self, chat_id: int) -> None:

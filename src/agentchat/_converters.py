@@ -367,6 +367,15 @@ def default_converter(*, strict: bool = False) -> cattrs.Converter:
     return make_converter(strict=strict)
 
 
+def _format_exception(exc: BaseException, type_: Any) -> str:
+    """Our hooks' own messages ("expected an integer, got 'x'") over cattrs' generic ones."""
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    if isinstance(exc, ValueError | TypeError) and str(exc):
+        return str(exc)
+    return cattrs.v.format_exception(exc, type_)
+
+
 def structure(converter: cattrs.Converter, data: Any, cls: type[T]) -> T:
     """Structure ``data`` into ``cls``; errors come out as one readable line each.
 
@@ -375,7 +384,7 @@ def structure(converter: cattrs.Converter, data: Any, cls: type[T]) -> T:
     try:
         return converter.structure(data, cls)
     except (ClassValidationError, IterableValidationError) as exc:
-        messages = cattrs.transform_error(exc, path="$")
+        messages = cattrs.transform_error(exc, path="$", format_exception=_format_exception)
         raise ValueError("; ".join(messages[:5])) from exc
     except (ValueError, TypeError, KeyError) as exc:
         raise ValueError(f"{exc} @ $") from exc

@@ -1,0 +1,251 @@
+"""ExportChat parsing: the CSV text the server sends, into a ``ChatExport``.
+
+The reference only says the export "will be in a csv format", so the reader is
+lenient about everything a server could plausibly do: UTF-8 with or without a
+byte order mark, CRLF or LF line endings, quoted cells holding commas, quotes
+and line breaks, a ``;`` or tab delimiter (chosen from the header line, outside
+quotes), a CSV sent as a JSON string, blank lines, and lines shorter or longer
+than the header. What is not CSV text (invalid UTF-8, a JSON object or array, an
+HTML page) raises ``ValueError``; the transport turns that into
+``ResponseFormatError``.
+
+Cells are typed by the client's one converter (its hooks for the ExportRow
+fields), so a date column accepts what every other date does (ISO 8601 with a
+``T`` or a space, ``/Date(ms)/``). Whether unknown columns are allowed is the
+converter's call too: a strict converter rejects them, as it rejects unknown
+keys in JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any, Final, get_args
+
+import attrs
+import cattrs
+
+from ._converters import structure
+from .models.exports import ChatExport, ExportRow
+
+__all__ = ["parse_export"]
+
+#: The delimiters a header line is checked for, in order of preference on a tie.
+_DELIMITERS: Final = (",", ";", "\t")
+_LEADING_SPACE: Final = re.compile(r"\s*")
+_LEADING_BREAKS: Final = re.compile(r"[\r\n]*")
+_MARKUP: Final = ("<!doctype", "<html", "<?xml")
+
+#: Header names (lower case, without spaces, ``_`` and ``-``) -> ExportRow field.
+#: An assumption, documented on ExportRow: the reference names no columns.
+_FIELD_BY_HEADER: Final[Mapping[str, str]] = {
+    **dict.fromkeys(
+        (
+            "date",
+            "datetime",
+            "datesent",
+            "timestamp",
+            "sent",
+            "sentat",
+            "senton",
+            "created",
+            "createdat",
+            "createdon",
+            "messagedate",
+        ),
+        "date",
+    ),
+    **dict.fromkeys(("sender", "sendername", "from", "author", "sentby"), "sender"),
+    **dict.fromkeys(
+        ("message", "messagetext", "messagebody", "text", "body", "content"), "message"
+    ),
+    **dict.fromkeys(
+        (
+            "attachment",
+            "attachments",
+            "attachmentname",
+            "attachmenturl",
+            "attachmentlink",
+            "file",
+            "filename",
+            "media",
+            "mediaurl",
+        ),
+        "attachment",
+    ),
+}
+
+
+def parse_export(
+    converter: cattrs.Converter, body: bytes, *, chat_id: int | None = None
+) -> ChatExport:
+    """Parse an ExportChat response body.
+
+    Raises ``ValueError`` naming the problem (and the line, for a cell that does
+    not fit its field) when the body is not CSV text the converter accepts.
+    """
+    text = _decode(body)
+    if not text or text.isspace():
+        return ChatExport(chat_id=chat_id, text=text, raw=text)
+    start = _skip(_LEADING_BREAKS, text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_detect_delimiter(text, start))
+    records = _records(reader)
+    header = next(records, None)
+    if header is None:
+        return ChatExport(chat_id=chat_id, text=text, raw=text)
+
+    keys = _unique_keys(header)
+    taken = set(keys)
+    types = {f.name: _not_none(f.type) for f in attrs.fields(attrs.resolve_types(ExportRow))}
+    typed: dict[str, int] = {}  # field -> column index; the first matching column wins
+    unknown: list[str] = []
+    for index, (name, key) in enumerate(zip(header, keys, strict=True)):
+        field = _field_for(name)
+        if field is not None and field not in typed:
+            typed[field] = index
+        else:
+            unknown.append(key)
+    # The converter's own hooks, looked up once: a row costs a few calls, not a
+    # structure() walk over every key.
+    columns = [
+        (field, index, converter.get_structure_hook(types[field]), types[field])
+        for field, index in typed.items()
+    ]
+    width = len(header)
+    surplus: list[str] = []  # keys for cells beyond the header: "_extra_1", ...
+
+    rows: list[ExportRow] = []
+    for record in records:
+        cells: list[str | None] = list(record)
+        if len(cells) < width:
+            cells.extend([None] * (width - len(cells)))
+        # zip() stops at the header's end; cells past it are added below.
+        raw: dict[str, str | None] = dict(zip(keys, cells, strict=False))
+        extra: dict[str, str | None] = {key: raw[key] for key in unknown}
+        if len(cells) > width:
+            while len(surplus) < len(cells) - width:
+                surplus.append(_unique_key(f"_extra_{len(surplus) + 1}", taken))
+            beyond = dict(zip(surplus, cells[width:], strict=False))
+            raw.update(beyond)
+            extra.update(beyond)
+        values: dict[str, Any] = {}
+        for field, index, hook, type_ in columns:
+            cell = cells[index]
+            if cell and not cell.isspace():  # an empty cell is None
+                try:
+                    values[field] = hook(cell, type_)
+                except (ValueError, TypeError) as exc:
+                    raise ValueError(
+                        f"line {reader.line_num} of the export, column {header[index]!r}: {exc}"
+                    ) from exc
+        rows.append(ExportRow(**values, extra=extra, raw=raw))
+
+    if unknown or surplus:
+        # The converter decides whether unknown columns are welcome: a strict one
+        # rejects them exactly as it rejects unknown keys in a JSON body.
+        try:
+            structure(converter, dict.fromkeys(unknown + surplus), ExportRow)
+        except ValueError as exc:
+            raise ValueError(f"the export has columns ExportRow does not know: {exc}") from exc
+    return ChatExport(chat_id=chat_id, columns=tuple(header), rows=tuple(rows), text=text, raw=text)
+
+
+def _decode(body: bytes) -> str:
+    """The CSV text: UTF-8 without a BOM, taken out of a JSON string if in one."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"the export is not UTF-8 text: {exc.reason} at byte {exc.start} "
+            f"({body[exc.start : exc.start + 4]!r})"
+        ) from exc
+    first = _skip(_LEADING_SPACE, text)
+    lead = text[first : first + 9].lower()
+    if lead.startswith('"'):
+        # A JSON string holding the CSV. A CSV whose first cell is quoted is not
+        # valid JSON (more follows the closing quote), so it falls through.
+        try:
+            value: Any = json.loads(text)
+        except (ValueError, RecursionError):
+            return text
+        return value.removeprefix("\ufeff") if isinstance(value, str) else text
+    if lead.startswith(("{", "[")):
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            return text  # e.g. a header like "[Date],[Sender]"
+        kind = "an object" if isinstance(value, dict) else "an array"
+        raise ValueError(f"the export is JSON ({kind}), not CSV text")
+    if lead.startswith(_MARKUP):
+        raise ValueError("the export is an HTML or XML page, not CSV text")
+    return text
+
+
+def _skip(pattern: re.Pattern[str], text: str) -> int:
+    """Where the text after a leading ``pattern`` starts."""
+    match = pattern.match(text)
+    return match.end() if match else 0
+
+
+def _detect_delimiter(text: str, start: int) -> str:
+    """The delimiter used most in the header line (outside quotes); ``,`` if none."""
+    counts = dict.fromkeys(_DELIMITERS, 0)
+    pos, end = start, len(text)
+    while pos < end:
+        quote = text.find('"', pos)
+        stop = end if quote < 0 else quote
+        line_end = _line_break(text, pos, stop)
+        segment = text[pos : stop if line_end < 0 else line_end]
+        for delimiter in _DELIMITERS:
+            counts[delimiter] += segment.count(delimiter)
+        if line_end >= 0 or quote < 0:
+            break
+        close = text.find('"', quote + 1)  # a doubled quote closes and reopens: same thing
+        if close < 0:
+            break
+        pos = close + 1
+    return max(_DELIMITERS, key=counts.__getitem__)  # max() keeps the first on a tie
+
+
+def _line_break(text: str, start: int, stop: int) -> int:
+    found = [i for i in (text.find("\n", start, stop), text.find("\r", start, stop)) if i >= 0]
+    return min(found) if found else -1
+
+
+def _records(reader: Any) -> Iterator[list[str]]:
+    """The reader's records without blank lines, with csv errors as ValueError."""
+    try:
+        for record in reader:
+            if record:
+                yield record
+    except csv.Error as exc:
+        raise ValueError(f"line {reader.line_num} of the export is not valid CSV: {exc}") from exc
+
+
+def _not_none(type_: Any) -> Any:
+    """``X`` for ``X | None``: the cells given to a hook are never None."""
+    args = [arg for arg in get_args(type_) if arg is not type(None)]
+    return args[0] if len(args) == 1 else type_
+
+
+def _field_for(header: str) -> str | None:
+    """The ExportRow field a column fills, or ``None`` for a column kept in ``extra``."""
+    name = header.strip().lower().replace(" ", "").replace("_", "").replace("-", "")
+    return _FIELD_BY_HEADER.get(name)
+
+
+def _unique_keys(header: list[str]) -> list[str]:
+    taken: set[str] = set()
+    return [_unique_key(name, taken) for name in header]
+
+
+def _unique_key(name: str, taken: set[str]) -> str:
+    """``name``, or ``name_2``, ``name_3``... if taken; the result is then taken."""
+    key, suffix = name, 2
+    while key in taken:
+        key, suffix = f"{name}_{suffix}", suffix + 1
+    taken.add(key)
+    return key
