@@ -93,3 +93,10 @@ def test_backoff_is_jittered_and_bounded() -> None:
     delays = [_backoff(attempt) for attempt in range(20) for _ in range(20)]
     assert all(0 < delay <= BACKOFF_MAX for delay in delays)
     assert len(set(delays)) > 100  # jittered, not fixed steps
+
+
+def test_epoch_numbers_and_empty_strings() -> None:
+    chat = structure(LENIENT, {"ChatID": 1, "Created": 1_700_000_000_000, "AgentID": ""}, Chat)
+    assert chat.created == datetime(2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc)
+    assert chat.agent_id is None
+    assert structure(LENIENT, {"ChatID": 1, "CustomerName": ""}, Chat).customer_name == ""

@@ -142,10 +142,13 @@ def test_dates_become_datetimes(cell: str, expected: datetime) -> None:
     assert export.rows[0].date == expected
 
 
-def test_a_date_that_is_not_a_date_names_line_and_column() -> None:
+def test_a_date_in_a_form_we_do_not_read_stays_in_raw() -> None:
     body = b"Sender,Sent At\r\nAnn,2024-05-01 08:30:00\r\nBob,01/05/2024 08:30\r\n"
-    with pytest.raises(ValueError, match=r"line 3 of the export, column 'Sent At': .*01/05/2024"):
-        parse_export(LENIENT, body)
+    export = parse_export(LENIENT, body)
+    assert export.rows[0].date == datetime(2024, 5, 1, 8, 30)
+    assert export.rows[1].date is None
+    assert export.rows[1].raw["Sent At"] == "01/05/2024 08:30"
+    assert export.rows[1].sender == "Bob"
 
 
 def test_headers_are_matched_loosely_and_unknown_columns_kept_by_their_header() -> None:

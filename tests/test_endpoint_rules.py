@@ -12,6 +12,7 @@ from agentchat import (
     Agent,
     Chat,
     InvalidRequestError,
+    ResponseFormatError,
     Role,
     ServerError,
     Settings,
@@ -176,3 +177,34 @@ async def test_find_customer_accepts_one_or_many(api: FakeAgentChat, body: objec
     params = route.calls.last.request.url.params
     assert params["MobileNumber"] == "+27800000000"
     assert params["IncludeChats"] == "true"
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected_id"),
+    [(b"57", 57), (b'"57"', 57), (b"true", None), (b'"OK"', None), (b"{}", None), (b"[]", None)],
+)
+async def test_a_create_call_that_succeeded_never_fails_on_its_answer(
+    api: FakeAgentChat, answer: bytes, expected_id: int | None
+) -> None:
+    api.router.post("/api/CreateTag").respond(200, content=answer)
+    async with make_client() as chat:
+        tag = await chat.create_tag(1, "Warranty", True)
+    assert (tag.tag_id if tag else None) == expected_id
+
+
+async def test_strict_mode_logs_on_and_rejects_unknown_fields(api: FakeAgentChat) -> None:
+    api.router.get("/api/GetChatList").respond(200, json=[{"ChatID": 1, "Mood": "odd"}])
+    async with make_client(strict=True) as chat:
+        with pytest.raises(ResponseFormatError, match="Mood"):
+            await chat.get_chat_list()
+
+
+async def test_wrapped_single_objects_are_unwrapped(api: FakeAgentChat) -> None:
+    api.router.get("/api/GrabChat").respond(200, json={"Data": {"ChatID": 9}})
+    api.router.get("/api/LiveMetrics").respond(200, json={"result": {"ChatsWaiting": "4"}})
+    async with make_client() as chat:
+        grabbed = await chat.grab_chat()
+        metrics = await chat.live_metrics()
+    assert grabbed is not None
+    assert grabbed.chat_id == 9
+    assert metrics.chats_waiting == 4

@@ -347,8 +347,15 @@ class ClientBase:
         """Like ``_request``, but an empty body ("no content") gives ``None``."""
         response = await self._send(route, params=params, body=body)
         data = decode(route, response)
-        if data is None:
+        if data is None or data == {} or data == []:
             return None
+        if not isinstance(data, dict | list):
+            # A create call that answers with the bare new ID, ``true`` or
+            # ``"OK"`` succeeded: never turn that into an error (it would not be
+            # retried, and a caller might create a duplicate).
+            data = _bare_id(result, data)
+            if data is None:
+                return None
         try:
             return structure(self._core.converter, data, result)
         except (ValueError, RecursionError) as exc:
@@ -388,6 +395,16 @@ class _KeepAliveTask:
     async def __aexit__(self, *exc_info: object) -> None:
         self._task_group.cancel_scope.cancel()
         await self._task_group.__aexit__(None, None, None)
+
+
+def _bare_id(result: type[Any], value: Any) -> dict[str, Any] | None:
+    """``{id_field: value}`` when ``value`` looks like the new record's ID, else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    if isinstance(value, str) and not value.strip().isdigit():
+        return None
+    required = [f.name for f in attrs.fields(result) if f.default is attrs.NOTHING]
+    return {required[0]: value} if len(required) == 1 else None
 
 
 async def _close_shielded(http: httpx.AsyncClient) -> None:

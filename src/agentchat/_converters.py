@@ -121,6 +121,13 @@ def _structure_bool(value: Any, _: Any) -> bool:
 
 
 def _structure_datetime(value: Any, _: Any) -> datetime:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # Unix time: seconds, or milliseconds when it is too large to be seconds.
+        seconds = value / 1000 if abs(value) >= 100_000_000_000 else value
+        try:
+            return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"expected a date, got {_short(value)}") from None
     if not isinstance(value, str):
         raise ValueError(f"expected a date, got {_short(value)}")
     text = value.strip()
@@ -218,17 +225,24 @@ def _model_structure_factory(
     hooks = {f.name: converter.get_structure_hook(f.type) for f in fields}
     required = [f.name for f in fields if f.default is attrs.NOTHING]
     # A model that is only a list (ChatList) also accepts the bare list, a
-    # wrapped list, and a single item (an object with the item's ID key).
-    list_field = (
-        fields[0].name if len(fields) == 1 and _is_homogeneous_sequence(fields[0].type) else None
-    )
+    # wrapped list, and a single item (an object with the item's ID key). A
+    # model with one list of models among other fields (DataInsight) accepts
+    # that list bare.
+    sequences = [f for f in fields if _is_model_sequence(f.type)]
+    only_list = len(fields) == 1 and _is_homogeneous_sequence(fields[0].type)
+    list_field = fields[0].name if only_list else None
+    bare_list_field = sequences[0].name if len(sequences) == 1 else list_field
     list_key = _norm(list_field) if list_field else ""
     item_keys = frozenset(_item_required_keys(fields[0].type)) if list_field else frozenset()
+    own_keys = frozenset(by_key)
+    # "" in a number, date or bool field means "not given", as null does.
+    text_fields = frozenset(f.name for f in fields if f.type in (str, str | None))
 
     def structure_model(value: Any, _: Any) -> Model:
         raw = value
         if value is None and list_field is None:  # an empty body: "no content"
             value = {}
+        value = _unwrap_object(value, own_keys)
         if list_field is not None:
             if not isinstance(value, Mapping):
                 value = {list_field: _unwrap_list(value)}
@@ -237,6 +251,8 @@ def _model_structure_factory(
                 if list_key not in keys:
                     single = bool(item_keys) and item_keys <= keys
                     value = {list_field: [value] if single else _unwrap_list(value)}
+        elif bare_list_field is not None and isinstance(value, list):
+            value = {bare_list_field: value}
         if not isinstance(value, Mapping):
             raise ValueError(f"expected an object, got {_short(value)}")
         kwargs: dict[str, Any] = {}
@@ -248,8 +264,8 @@ def _model_structure_factory(
             if field is None:
                 extra[key] = item
                 continue
-            if item is None:  # absent and null are the same to a lenient reader
-                continue
+            if item is None or (item == "" and field.name not in text_fields):
+                continue  # absent, null and "" are the same to a lenient reader
             try:
                 kwargs[field.name] = hooks[field.name](item, field.type)
             except Exception as exc:  # noqa: BLE001 - collected into the group below
@@ -276,6 +292,23 @@ def _model_structure_factory(
         return cls(**kwargs, extra=extra, raw=raw)
 
     return structure_model
+
+
+_WRAPPERS: Final = frozenset({"data", "result", "response", "value", "item"})
+
+
+def _unwrap_object(value: Any, own_keys: frozenset[str]) -> Any:
+    """``{"Data": {...}}`` -> ``{...}`` when the one key is a wrapper, not a field."""
+    if isinstance(value, Mapping) and len(value) == 1:
+        [(key, inner)] = value.items()
+        if isinstance(key, str) and _norm(key) in _WRAPPERS and _norm(key) not in own_keys:
+            if isinstance(inner, Mapping | list):
+                return inner
+    return value
+
+
+def _is_model_sequence(type_: Any) -> bool:
+    return _is_homogeneous_sequence(type_) and _is_model(get_args(type_)[0])
 
 
 def _item_required_keys(sequence_type: Any) -> list[str]:
@@ -305,7 +338,7 @@ def _settings_values(value: Any) -> dict[str, Any]:
             if not isinstance(item, Mapping):
                 raise ValueError(f"expected a setting object at index {index}, got {_short(item)}")
             named = {_norm(k): v for k, v in item.items() if isinstance(k, str)}
-            if set(named) == {"name", "value"} and isinstance(named["name"], str):
+            if {"name", "value"} <= set(named) and isinstance(named["name"], str):
                 values[named["name"]] = named["value"]
             else:
                 values.update(item)

@@ -137,10 +137,10 @@ def parse_export(
             if cell and not cell.isspace():  # an empty cell is None
                 try:
                     values[field] = hook(cell, type_)
-                except (ValueError, TypeError) as exc:
-                    raise ValueError(
-                        f"line {reader.line_num} of the export, column {header[index]!r}: {exc}"
-                    ) from exc
+                except (ValueError, TypeError):
+                    # The columns are guesses: a date in a form we do not read
+                    # stays None on the row and whole in ``raw``.
+                    continue
         rows.append(ExportRow(**values, extra=extra, raw=raw))
 
     if unknown or surplus:

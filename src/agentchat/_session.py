@@ -197,19 +197,29 @@ class Session:
                 next_tick = anyio.current_time() + interval
 
 
+def _key(key: object) -> str:
+    return key.replace("_", "").replace("-", "").lower() if isinstance(key, str) else ""
+
+
 def _find_token(data: Any) -> tuple[str, Any] | None:
     """The token in a logon body, and the body with it masked."""
     if isinstance(data, str) and data.strip():
         return data.strip(), MASK
+    if isinstance(data, int) and not isinstance(data, bool):  # a token of digits only
+        return str(data), MASK
     if not isinstance(data, Mapping):
         return None
     for key, value in data.items():
-        if isinstance(key, str) and key.lower() in _TOKEN_KEYS and isinstance(value, str | int):
+        if (
+            _key(key) in _TOKEN_KEYS
+            and isinstance(value, str | int)
+            and not isinstance(value, bool)
+        ):
             token = str(value).strip()
             if token:
                 return token, {**data, key: MASK}
     for key, value in data.items():
-        if isinstance(key, str) and key.lower() in _WRAPPER_KEYS:
+        if _key(key) in _WRAPPER_KEYS:
             found = _find_token(value)
             if found is not None:
                 return found[0], {**data, key: found[1]}
@@ -237,11 +247,13 @@ def _parse_logon(converter: cattrs.Converter, response: httpx.Response) -> tuple
     payload = masked if isinstance(masked, Mapping) else {}
     # Wrapped answers ({"Data": {...}}) describe the agent one level down.
     for key, value in payload.items():
-        if isinstance(key, str) and key.lower() in _WRAPPER_KEYS and isinstance(value, Mapping):
+        if _key(key) in _WRAPPER_KEYS and isinstance(value, Mapping):
             payload = value
             break
+    # The token is the client's business, not a field: strict mode must not see it.
+    described = {k: v for k, v in payload.items() if _key(k) not in _TOKEN_KEYS}
     try:
-        result = structure(converter, dict(payload), LogonResult)
+        result = structure(converter, described, LogonResult)
     except ValueError as exc:
         raise ResponseFormatError(
             f"AgentLogon returned a body that does not fit LogonResult: {redact(str(exc))}",

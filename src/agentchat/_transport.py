@@ -162,7 +162,7 @@ class Pipeline:
         state: _CallState,
     ) -> httpx.Response:
         url = self.base_url + route.path
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "*/*"}  # as the reference's requests do; ExportChat is CSV
         content: bytes | None = None
         if body is not None:
             content = json.dumps(body, separators=(",", ":")).encode()
