@@ -301,9 +301,9 @@ def _unwrap_object(value: Any, own_keys: frozenset[str]) -> Any:
     """``{"Data": {...}}`` -> ``{...}`` when the one key is a wrapper, not a field."""
     if isinstance(value, Mapping) and len(value) == 1:
         [(key, inner)] = value.items()
-        if isinstance(key, str) and _norm(key) in _WRAPPERS and _norm(key) not in own_keys:
-            if isinstance(inner, Mapping | list):
-                return inner
+        wrapper = isinstance(key, str) and _norm(key) in _WRAPPERS and _norm(key) not in own_keys
+        if wrapper and isinstance(inner, Mapping | list):
+            return inner
     return value
 
 
