@@ -23,9 +23,9 @@ import attrs
 import cattrs
 import httpx
 
-from ._converters import default_converter, structure
-from ._exceptions import AgentChatError, InvalidRequestError, LogonError, ResponseFormatError
-from ._redaction import Secret, install_log_filter, redact
+from ._converters import default_converter
+from ._exceptions import AgentChatError, InvalidRequestError, LogonError
+from ._redaction import Secret, install_log_filter
 from ._routes import Route
 from ._session import Session
 from ._transport import Pipeline, RequestOptions, decode, parse
@@ -356,16 +356,7 @@ class ClientBase:
             data = _bare_id(result, data)
             if data is None:
                 return None
-        try:
-            return structure(self._core.converter, data, result)
-        except (ValueError, RecursionError) as exc:
-            raise ResponseFormatError(
-                f"{route.name} returned a body that does not fit {result.__name__}: "
-                f"{redact(str(exc))}",
-                status_code=response.status_code,
-                endpoint=route.name,
-                body=redact(response.content[:200].decode("utf-8", errors="replace")),
-            ) from exc
+        return parse(self._core.converter, route, response, result, data=data)
 
 
 class _KeepAliveTask:

@@ -21,8 +21,9 @@ from ._base_client import (
     ClientStats,
 )
 from ._csv import parse_export
-from ._exceptions import InvalidRequestError, NotFoundError, ResponseFormatError
-from ._redaction import Secret, redact
+from ._exceptions import InvalidRequestError, NotFoundError
+from ._redaction import Secret
+from ._transport import format_error
 from .models import (
     Agent,
     Attachment,
@@ -201,12 +202,8 @@ class AsyncAgentChat(ClientBase):
         try:
             return parse_export(self._core.converter, response.content, chat_id=chat_id)
         except (ValueError, RecursionError) as exc:
-            raise ResponseFormatError(
-                f"ExportChat returned a body that is not a readable CSV: {redact(str(exc))}",
-                status_code=response.status_code,
-                endpoint=routes.EXPORT_CHAT.name,
-                body=redact(response.content[:200].decode("utf-8", errors="replace")),
-            ) from exc
+            problem = f"is not a readable CSV: {exc}"
+            raise format_error(routes.EXPORT_CHAT, response, problem) from exc
 
     async def close_chat(self, chat_id: int) -> None:
         """Close a chat (CloseChat)."""

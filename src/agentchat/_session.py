@@ -35,7 +35,7 @@ from ._exceptions import (
     ResponseFormatError,
 )
 from ._redaction import MASK, Secret, redact
-from ._transport import Pipeline, RequestOptions, decode
+from ._transport import Pipeline, RequestOptions, decode, format_error
 from .models import LogonResult
 
 __all__ = ["Session"]
@@ -237,12 +237,7 @@ def _parse_logon(converter: cattrs.Converter, response: httpx.Response) -> tuple
             raise
     found = _find_token(data)
     if found is None:
-        raise ResponseFormatError(
-            "AgentLogon succeeded but its body holds no session token",
-            status_code=response.status_code,
-            endpoint=route.name,
-            body="",
-        )
+        raise format_error(route, response, "holds no session token")
     token, masked = found
     payload = masked if isinstance(masked, Mapping) else {}
     # Wrapped answers ({"Data": {...}}) describe the agent one level down.
@@ -255,6 +250,7 @@ def _parse_logon(converter: cattrs.Converter, response: httpx.Response) -> tuple
     try:
         result = structure(converter, described, LogonResult)
     except ValueError as exc:
+        # No excerpt: this body holds the token.
         raise ResponseFormatError(
             f"AgentLogon returned a body that does not fit LogonResult: {redact(str(exc))}",
             status_code=response.status_code,

@@ -52,7 +52,7 @@ from ._exceptions import (
 from ._redaction import Secret, redact
 from ._routes import Route
 
-__all__ = ["Authenticator", "Pipeline", "RequestOptions", "decode", "parse"]
+__all__ = ["Authenticator", "Pipeline", "RequestOptions", "decode", "format_error", "parse"]
 
 T = TypeVar("T")
 
@@ -317,6 +317,16 @@ def _transport_error(
     return APIConnectionError(f"{name}: {type(exc).__name__} ({detail})", endpoint=name), False
 
 
+def format_error(route: Route, response: httpx.Response, problem: str) -> ResponseFormatError:
+    """A ``ResponseFormatError`` for a 2xx body: ``problem`` says what is wrong (redacted)."""
+    return ResponseFormatError(
+        f"{route.name} returned a body that {redact(problem)}",
+        status_code=response.status_code,
+        endpoint=route.name,
+        body=_excerpt(response),
+    )
+
+
 def decode(route: Route, response: httpx.Response) -> Any:
     """The decoded JSON body, or ``None`` for an empty body ("no content")."""
     content = response.content
@@ -325,23 +335,21 @@ def decode(route: Route, response: httpx.Response) -> Any:
     try:
         return json.loads(content)
     except (ValueError, RecursionError) as exc:
-        raise ResponseFormatError(
-            f"{route.name} returned a body that is not JSON: {_excerpt(response)!r}",
-            status_code=response.status_code,
-            endpoint=route.name,
-            body=_excerpt(response),
-        ) from exc
+        raise format_error(route, response, f"is not JSON: {_excerpt(response)!r}") from exc
 
 
-def parse(converter: cattrs.Converter, route: Route, response: httpx.Response, cls: type[T]) -> T:
-    """Decode and structure a response body into ``cls``."""
-    data = decode(route, response)
+def parse(
+    converter: cattrs.Converter,
+    route: Route,
+    response: httpx.Response,
+    cls: type[T],
+    *,
+    data: Any = None,
+) -> T:
+    """Structure a response body (or ``data`` decoded from it) into ``cls``."""
+    if data is None:
+        data = decode(route, response)
     try:
         return structure(converter, data, cls)
     except (ValueError, RecursionError) as exc:
-        raise ResponseFormatError(
-            f"{route.name} returned a body that does not fit {cls.__name__}: {redact(str(exc))}",
-            status_code=response.status_code,
-            endpoint=route.name,
-            body=_excerpt(response),
-        ) from exc
+        raise format_error(route, response, f"does not fit {cls.__name__}: {exc}") from exc
