@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from itertools import chain
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from agentchat._converters import make_converter
@@ -252,6 +252,8 @@ def test_round_trip(
 ) -> None:
     header, rows = table
     bom, json_wrapped = form
+    # A header of blank cells only is a blank line: skipped, as blank lines are.
+    assume(any(cell.strip() for cell in header))
     # Python < 3.12 leaves a bare "\r" unquoted when the line ending is "\n".
     bare_cr = newline == "\n" and any("\r" in cell for cell in chain(header, *rows))
     buffer = io.StringIO(newline="")

@@ -133,7 +133,10 @@ def _structure_datetime(value: Any, _: Any) -> datetime:
     text = value.strip()
     match = _DOTNET_DATE.match(text)
     if match:
-        moment = datetime.fromtimestamp(int(match.group(1)) / 1000, tz=timezone.utc)
+        try:
+            moment = datetime.fromtimestamp(int(match.group(1)) / 1000, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"expected a date, got {_short(value)}") from None
         if match.group(2):
             sign = 1 if match.group(2)[0] == "+" else -1
             hours, minutes = int(match.group(2)[1:3]), int(match.group(2)[3:5])

@@ -91,9 +91,9 @@ def id_text(value: Any, name: str) -> str:
     """An ID that the wire takes as a string (``"408"``): a positive int or digits."""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(identifier(value, name))
-    if isinstance(value, str) and value.strip():
-        return text(value, name).strip()
-    raise InvalidRequestError(f"{name} must be an ID (int or non-empty string), got {_got(value)}")
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return str(identifier(int(value.strip()), name))
+    raise InvalidRequestError(f"{name} must be a positive ID (int or digits), got {_got(value)}")
 
 
 def boolean(value: Any, name: str) -> bool:
@@ -107,7 +107,9 @@ def enum_value(cls: type[E], value: Any, name: str) -> E:
     """A member of ``cls``, given as the member or its value (text case-insensitively)."""
     if isinstance(value, cls):
         return value
-    if not isinstance(value, bool):
+    if isinstance(value, str) and value.strip().isdigit() and issubclass(cls, int):
+        value = int(value.strip())  # RoleID "2", as the reference's examples write it
+    if not isinstance(value, bool) and not isinstance(value, float):
         for member in cls:
             if member.value == value or (
                 isinstance(value, str)
