@@ -107,7 +107,8 @@ def enum_value(cls: type[E], value: Any, name: str) -> E:
     """A member of ``cls``, given as the member or its value (text case-insensitively)."""
     if isinstance(value, cls):
         return value
-    if isinstance(value, str) and value.strip().isdigit() and issubclass(cls, int):
+    int_valued = all(isinstance(member.value, int) for member in cls)
+    if isinstance(value, str) and value.strip().isdigit() and int_valued:
         value = int(value.strip())  # RoleID "2", as the reference's examples write it
     if not isinstance(value, bool) and not isinstance(value, float):
         for member in cls:
