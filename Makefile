@@ -4,11 +4,13 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-simulator
 
 .DEFAULT_GOAL := help
-.PHONY: help test lint typecheck pytest venv clean
+.PHONY: help demo test lint typecheck pytest venv clean
 
 help:
+	@echo "make demo   - a scripted agent against the local simulator (creates $(VENV))"
 	@echo "make test   - ruff, mypy --strict and the whole test suite (creates $(VENV))"
 	@echo "make lint   - ruff check and ruff format --check"
 	@echo "make clean  - remove $(VENV) and caches"
@@ -20,6 +22,16 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+# The demo needs only the simulator extra; a dev install includes it.
+$(DEMO_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[simulator]'
+	@touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
+	$(BIN)/agentchat demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

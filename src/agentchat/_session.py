@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -44,6 +45,7 @@ logger: Final = logging.getLogger("agentchat")
 
 _TOKEN_KEYS: Final = ("sessiontoken", "token", "session")
 _WRAPPER_KEYS: Final = ("data", "result", "response")
+_PLAIN_TOKEN: Final = re.compile(r"[A-Za-z0-9._~+/=-]{8,1024}")
 _NO_RETRY: Final = RequestOptions(max_retries=0)
 # AgentLogon statuses that mean "these credentials are refused".
 _REFUSED_CREDENTIALS: Final = frozenset({400, 401, 403})
@@ -231,9 +233,9 @@ def _parse_logon(converter: cattrs.Converter, response: httpx.Response) -> tuple
     try:
         data = decode(route, response)
     except ResponseFormatError:
-        # Some servers answer with the bare token as text.
+        # Some servers answer with the bare token as text (not a truncated JSON body).
         data = response.text.strip()
-        if not data or any(ch.isspace() for ch in data) or len(data) > 1024:
+        if not _PLAIN_TOKEN.fullmatch(data):
             raise
     found = _find_token(data)
     if found is None:

@@ -1,0 +1,160 @@
+"""The ``agentchat`` command: ``agentchat simulate`` and ``agentchat demo``.
+
+Both need the ``simulator`` extra (``pip install 'agentchat-client[simulator]'``);
+it is imported only when a command runs, so ``import agentchat`` never needs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["main"]
+
+
+def _error_rate(text: str) -> tuple[str, int, float]:
+    """``ENDPOINT:STATUS:PROBABILITY``, e.g. ``SendMessage:503:0.1`` or ``*:500:0.05``."""
+    try:
+        endpoint, status, probability = text.split(":")
+        rate = (endpoint, int(status), float(probability))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected ENDPOINT:STATUS:PROBABILITY (e.g. '*:503:0.1'), got {text!r}"
+        ) from None
+    if rate[1] not in (429, 500, 503) or not 0 <= rate[2] <= 1:
+        raise argparse.ArgumentTypeError(
+            f"status must be 429, 500 or 503 and 0 <= p <= 1: {text!r}"
+        )
+    return rate
+
+
+def _probability(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"a probability is between 0 and 1, got {text}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agentchat", description="The AgentChat client's local tools."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo", help="run a scripted agent against a local simulator, printing a transcript"
+    )
+    demo.set_defaults(run=_demo)
+
+    simulate = commands.add_parser("simulate", help="serve a local AgentChat simulator")
+    simulate.set_defaults(run=_simulate)
+    simulate.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default: %(default)s)"
+    )
+    simulate.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    simulate.add_argument("--seed", type=int, default=0, help="seed of the data and faults")
+    simulate.add_argument(
+        "--casing", choices=("pascal", "camel"), default="pascal", help="response key casing"
+    )
+    simulate.add_argument(
+        "--session-timeout", type=float, default=1800.0, metavar="SECONDS",
+        help="idle seconds before a session expires (default: %(default)s)",
+    )  # fmt: skip
+    simulate.add_argument(
+        "--latency", type=float, default=0.0, metavar="SECONDS", help="added to every request"
+    )
+    simulate.add_argument(
+        "--new-chat-interval", type=float, default=None, metavar="SECONDS",
+        help="a new customer chat arrives this often (default: never)",
+    )  # fmt: skip
+    faults = simulate.add_argument_group("faults")
+    faults.add_argument(
+        "--error-rate", type=_error_rate, action="append", default=[],
+        metavar="ENDPOINT:STATUS:P",
+        help="answer ENDPOINT (or *) with STATUS (429, 500, 503) with probability P; repeatable",
+    )  # fmt: skip
+    faults.add_argument(
+        "--retry-after", type=float, default=1.0, metavar="SECONDS",
+        help="Retry-After sent with injected 429 and 503 (default: %(default)s)",
+    )  # fmt: skip
+    faults.add_argument(
+        "--drop-before", type=_probability, default=0.0, metavar="P",
+        help="drop the connection before processing, with probability P",
+    )  # fmt: skip
+    faults.add_argument(
+        "--drop-after", type=_probability, default=0.0, metavar="P",
+        help="process, then drop the connection instead of answering, with probability P",
+    )  # fmt: skip
+    faults.add_argument(
+        "--expire-every", type=float, default=None, metavar="SECONDS",
+        help="force every session to expire this often",
+    )  # fmt: skip
+    faults.add_argument(
+        "--malformed", type=_probability, default=0.0, metavar="P",
+        help="replace a 2xx body with garbage, with probability P",
+    )  # fmt: skip
+    return parser
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    import anyio
+
+    from .simulator import Faults, Simulator, SimulatorConfig
+    from .simulator._serve import serve
+
+    rates: dict[str, dict[int, float]] = {}
+    for endpoint, status, probability in args.error_rate:
+        rates.setdefault(endpoint, {})[status] = probability
+    config = SimulatorConfig(
+        seed=args.seed,
+        session_idle_timeout=args.session_timeout,
+        casing=args.casing,
+        latency=args.latency,
+        new_chat_interval=args.new_chat_interval,
+        faults=Faults(
+            error_rates=rates,
+            retry_after=args.retry_after,
+            drop_before=args.drop_before,
+            drop_after=args.drop_after,
+            expire_every=args.expire_every,
+            malformed=args.malformed,
+        ),
+    )
+    sim = Simulator(config)
+    print(f"AgentChat simulator on http://{args.host}:{args.port} (Ctrl+C stops it)")
+    print(f"  agent:   {sim.agent_email} / {sim.agent_password}")
+    print(f"  manager: {sim.manager_email} / {sim.manager_password}")
+    print(
+        f'  AsyncAgentChat("{sim.agent_email}", "...", base_url="http://{args.host}:{args.port}")'
+    )
+    anyio.run(_serve_until_stopped, serve, sim, args.host, args.port)
+    return 0
+
+
+async def _serve_until_stopped(serve: Any, sim: Any, host: str, port: int) -> None:
+    await serve(sim, host=host, port=port)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from ._demo import run_demo
+
+    return run_demo(sys.stdout)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return its exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        print(
+            "agentchat: this command needs the simulator extra: "
+            "pip install 'agentchat-client[simulator]'",
+            file=sys.stderr,
+        )
+        return 2
+    code: int = args.run(args)
+    return code

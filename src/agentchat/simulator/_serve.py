@@ -1,0 +1,119 @@
+"""Serving the simulator on a real socket (uvicorn), in this thread or a background one.
+
+``serve_in_thread(sim)`` is what tests, the demo and users' fixtures use: it
+binds 127.0.0.1 (a free port by default), runs uvicorn and the simulator's life
+(new chats, forced expiry) on an asyncio loop of its own in a daemon thread, so
+the caller can be asyncio, trio or plain synchronous code. ``serve(sim)`` runs
+the same in the current asyncio loop until cancelled (``agentchat simulate``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Final
+
+import anyio
+import uvicorn
+
+from ._app import Simulator
+from ._faults import DroppedConnectionFilter
+
+__all__ = ["serve", "serve_in_thread"]
+
+#: How long starting or stopping the server may take before it is an error.
+STARTUP_TIMEOUT: Final = 10.0
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    # IPPROTO_TCP, so that asyncio sets TCP_NODELAY on accepted connections
+    # (without it every answer with a body waits ~40 ms for a delayed ACK).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+def _quiet_drops() -> None:
+    """Simulated drops are the point, not errors: keep them out of uvicorn's log."""
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, DroppedConnectionFilter) for f in logger.filters):
+        logger.addFilter(DroppedConnectionFilter())
+
+
+def _server(simulator: Simulator, *, log_level: str) -> uvicorn.Server:
+    _quiet_drops()
+    config = uvicorn.Config(
+        simulator.app,
+        lifespan="off",
+        access_log=False,
+        log_level=log_level,
+        timeout_keep_alive=30,
+    )
+    return uvicorn.Server(config)
+
+
+async def _run(server: uvicorn.Server, sock: socket.socket, simulator: Simulator) -> None:
+    async with anyio.create_task_group() as tg:
+        await tg.start(simulator.run_life)
+        await server.serve(sockets=[sock])
+        tg.cancel_scope.cancel()
+
+
+async def serve(
+    simulator: Simulator, *, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info"
+) -> None:
+    """Serve ``simulator`` on ``host:port`` in this asyncio loop until cancelled or signalled."""
+    sock = _bind(host, port)
+    try:
+        await _run(_server(simulator, log_level=log_level), sock, simulator)
+    finally:
+        sock.close()
+
+
+@contextlib.contextmanager
+def serve_in_thread(
+    simulator: Simulator, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"
+) -> Iterator[str]:
+    """Serve ``simulator`` from a background thread; yield its base URL.
+
+    On exit the server stops (open connections are closed) and the thread is
+    joined. Only loopback hosts are meant here: this is a test server.
+    """
+    sock = _bind(host, port)
+    bound_port = sock.getsockname()[1]
+    server = _server(simulator, log_level=log_level)
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(_run(server, sock, simulator))
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller below
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="agentchat-simulator", daemon=True)
+    thread.start()
+    try:
+        waited = 0.0
+        while not server.started:
+            if failure or not thread.is_alive():
+                raise RuntimeError("the simulator failed to start") from (
+                    failure[0] if failure else None
+                )
+            if waited > STARTUP_TIMEOUT:
+                raise RuntimeError(f"the simulator did not start in {STARTUP_TIMEOUT:g}s")
+            threading.Event().wait(0.005)
+            waited += 0.005
+        yield f"http://{host}:{bound_port}"
+    finally:
+        server.should_exit = True
+        thread.join(STARTUP_TIMEOUT)
+        sock.close()
+        if thread.is_alive():  # pragma: no cover - a stuck server is a bug to see
+            logging.getLogger("agentchat.simulator").error("the simulator thread did not stop")
