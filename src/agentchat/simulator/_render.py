@@ -11,7 +11,9 @@ import csv
 import io
 import re
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, TypeVar
+
+import attrs
 
 from .._converters import make_converter
 from ..models import (
@@ -20,6 +22,7 @@ from ..models import (
     Chat,
     Customer,
     Department,
+    Model,
     Recipient,
     Report,
     ReportSchedule,
@@ -123,79 +126,55 @@ def customer_model(state: State, customer: CustomerRecord, *, include_chats: boo
     )
 
 
+M = TypeVar("M", bound=Model)
+
+
+def from_record(cls: type[M], record: object, **overrides: Any) -> M:
+    """The model ``cls`` with each field taken from the record's same-named attribute.
+
+    Lists become tuples (models are frozen); ``overrides`` fill what the record
+    does not hold.
+    """
+    values: dict[str, Any] = {}
+    for field in attrs.fields(cls):
+        if field.name in ("extra", "raw") or not hasattr(record, field.name):
+            continue
+        value = getattr(record, field.name)
+        values[field.name] = tuple(value) if isinstance(value, list | set) else value
+    return cls(**{**values, **overrides})
+
+
 def agent_model(agent: AgentRecord) -> Agent:
-    return Agent(
-        agent_id=agent.agent_id,
-        name=agent.name,
-        email_address=agent.email_address,
-        mobile_number=agent.mobile_number,
-        role_id=agent.role_id,
-        status_id=agent.status_id,
-        department_ids=tuple(agent.department_ids),
-        notifications=tuple(agent.notifications),
-        enabled=agent.enabled,
-    )
+    return from_record(Agent, agent)
 
 
 def department_model(department: DepartmentRecord) -> Department:
-    return Department(
-        department_id=department.department_id,
-        name=department.name,
-        include_in_welcome_menu=department.include_in_welcome_menu,
-        name_in_menu=department.name_in_menu,
-        welcome_returning=department.welcome_returning,
-        welcome_new=department.welcome_new,
-        menu_index=department.menu_index,
-        enabled=department.enabled,
-        auto_tag_ids=tuple(department.auto_tag_ids),
-    )
+    return from_record(Department, department)
 
 
 def tag_model(tag: TagRecord) -> Tag:
-    return Tag(tag_id=tag.tag_id, tag_group_id=tag.tag_group_id, name=tag.name, enabled=tag.enabled)
+    return from_record(Tag, tag)
 
 
 def tag_group_model(state: State, group: TagGroupRecord) -> TagGroup:
     tags = [tag for tag in state.tags.values() if tag.tag_group_id == group.tag_group_id]
-    return TagGroup(
-        tag_group_id=group.tag_group_id,
-        name=group.name,
-        enabled=group.enabled,
-        tags=tuple(tag_model(tag) for tag in tags),
-    )
+    return from_record(TagGroup, group, tags=tuple(tag_model(tag) for tag in tags))
 
 
 def canned_response_model(response: CannedResponseRecord) -> CannedResponse:
-    return CannedResponse(
-        canned_response_id=response.canned_response_id,
-        name=response.name,
-        message_text=response.message_text,
-    )
+    return from_record(CannedResponse, response)
 
 
 def report_model(report: ReportRecord) -> Report:
-    return Report(report_id=report.report_id, name=report.name, description=report.description)
+    return from_record(Report, report)
 
 
 def schedule_model(schedule: ReportScheduleRecord) -> ReportSchedule:
-    return ReportSchedule(
-        schedule_id=schedule.schedule_id,
-        recipient_id=schedule.recipient_id,
-        report_id=schedule.report_id,
-        format=schedule.format,
-        grouping=tuple(schedule.grouping),
-        delivery=schedule.delivery,
-        scheduled_days=tuple(schedule.scheduled_days),
-        scheduled_time=schedule.scheduled_time,
-    )
+    return from_record(ReportSchedule, schedule)
 
 
 def recipient_model(recipient: RecipientRecord) -> Recipient:
-    return Recipient(
-        recipient_id=recipient.recipient_id,
-        full_name=recipient.full_name,
-        email_address=recipient.email_address,
-    )
+    return from_record(Recipient, recipient)
 
 
 def export_csv(state: State, chat: ChatRecord) -> str:
