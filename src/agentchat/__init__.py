@@ -33,6 +33,8 @@ from ._exceptions import (
     ServerError,
 )
 from ._routes import Retry
+from ._watch import ChatEvent, ChatWatcher
+from ._worker import ChatWorker, WorkerReport
 from .models import (
     MAX_ATTACHMENT_BYTES,
     Agent,
@@ -86,9 +88,12 @@ __all__ = [
     "BadRequestError",
     "CannedResponse",
     "Chat",
+    "ChatEvent",
     "ChatExport",
     "ChatList",
     "ChatType",
+    "ChatWatcher",
+    "ChatWorker",
     "ClientStats",
     "ConflictError",
     "Customer",
@@ -123,6 +128,7 @@ __all__ = [
     "Tag",
     "TagGroup",
     "Weekday",
+    "WorkerReport",
     "WorkingDay",
     "__version__",
 ]

@@ -29,6 +29,7 @@ from ._redaction import Secret, install_log_filter
 from ._routes import Route
 from ._session import Session
 from ._transport import Pipeline, RequestOptions, decode, parse
+from .models import LogonResult
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -103,6 +104,7 @@ class _Core:
     pipeline: Pipeline | None = None
     session: Session | None = None
     exit_stack: AsyncExitStack | None = None
+    closed_event: anyio.Event | None = None
 
 
 class ClientBase:
@@ -187,6 +189,7 @@ class ClientBase:
                 f"{type(self).__name__} can be entered once; it is already {core.state.value}"
             )
         core.state = _State.OPENED
+        core.closed_event = anyio.Event()
         try:
             async with AsyncExitStack() as stack:
                 http = core.http_client
@@ -240,6 +243,8 @@ class ClientBase:
         if core.state is not _State.OPENED:
             return
         core.state = _State.CLOSED
+        if core.closed_event is not None:
+            core.closed_event.set()  # wakes watchers waiting for their next poll
         stack, core.exit_stack = core.exit_stack, None
         if stack is not None:
             await stack.__aexit__(exc_type, exc, tb)
@@ -284,6 +289,25 @@ class ClientBase:
         view = copy.copy(self)
         view._options = attrs.evolve(self._options, **changes)
         return view
+
+    @property
+    def agent(self) -> LogonResult | None:
+        """Who the session is logged on as (the last AgentLogon's answer)."""
+        session = self._core.session
+        return session.agent if session is not None else None
+
+    def _closed(self) -> bool:
+        return self._core.state is _State.CLOSED
+
+    async def _wait_closed(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; ``True`` if the client was closed meanwhile."""
+        event = self._core.closed_event
+        if event is None:
+            await anyio.sleep(seconds)
+        else:
+            with anyio.move_on_after(seconds):
+                await event.wait()
+        return self._closed()
 
     @property
     def stats(self) -> ClientStats:

@@ -24,6 +24,8 @@ from ._csv import parse_export
 from ._exceptions import InvalidRequestError, NotFoundError
 from ._redaction import Secret
 from ._transport import format_error
+from ._watch import ChatWatcher
+from ._worker import ChatHandler, ChatWorker
 from .models import (
     Agent,
     Attachment,
@@ -575,6 +577,74 @@ class AsyncAgentChat(ClientBase):
     async def get_settings(self) -> Settings:
         """The company settings as one mapping (GetSettings)."""
         return await self._request(routes.GET_SETTINGS, Settings)
+
+    # -- Bots ----------------------------------------------------------------
+
+    def watch_chats(
+        self,
+        chat_type: ChatType | str | None = None,
+        *,
+        interval: float = 5.0,
+        skip_backlog: bool = False,
+    ) -> ChatWatcher:
+        """Poll GetChatList every ``interval`` seconds; iterate over what changed.
+
+        ::
+
+            async for event in chat.watch_chats("unassigned", interval=2):
+                if event.kind == "new":
+                    ...
+
+        Each chat is reported ``"new"`` once (on the first poll, every listed
+        chat, unless ``skip_backlog``); later differences are ``"changed"`` and
+        disappearances ``"gone"``. Transient failures back off and are never
+        yielded; ``LogonError`` or a 4xx other than 429 ends the iteration by
+        raising. The iteration ends when the client's block is left.
+        """
+        checked = check.optional(_chat_type, chat_type, "chat_type")
+        self._open_core()
+        return ChatWatcher(
+            lambda: self.get_chat_list(chat_type=checked),
+            self._closed,
+            self._wait_closed,
+            interval=_positive(interval, "interval"),
+            skip_backlog=check.boolean(skip_backlog, "skip_backlog"),
+        )
+
+    def chat_worker(
+        self,
+        handler: ChatHandler,
+        *,
+        max_concurrent: int = 4,
+        poll_interval: float = 2.0,
+        drain_timeout: float = 30.0,
+    ) -> ChatWorker:
+        """Grab chats and run ``await handler(chat, item)`` for each, at most N at once.
+
+        ::
+
+            async with chat.chat_worker(answer, max_concurrent=8) as worker:
+                await shutdown_requested.wait()
+            print(worker.report)
+
+        Leaving the block stops taking chats and waits up to ``drain_timeout``
+        seconds for running handlers; ``worker.report`` then says what was
+        handled, what failed and what was left unfinished.
+        """
+        self._open_core()
+        return ChatWorker(
+            self,
+            handler,
+            max_concurrent=check.identifier(max_concurrent, "max_concurrent"),
+            poll_interval=_positive(poll_interval, "poll_interval"),
+            drain_timeout=_positive(drain_timeout, "drain_timeout"),
+        )
+
+
+def _positive(value: Any, name: str) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+        raise InvalidRequestError(f"{name} must be a number > 0, got {value!r}")
+    return float(value)
 
 
 def _chat_type(value: Any, name: str) -> str:

@@ -61,6 +61,8 @@ class Session:
     on_logon_error: Callable[[LogonError], object] | None = None
     logon_options: RequestOptions = attrs.field(factory=RequestOptions)
     _token: Secret | None = None
+    #: The last AgentLogon's answer: who this session is.
+    agent: LogonResult | None = None
     _generation: int = 0
     _failed: LogonError | None = None
     _lock: anyio.Lock | None = None
@@ -119,6 +121,7 @@ class Session:
             self._fail(error)
             raise error from exc
         token, result = _parse_logon(self.converter, response)
+        self.agent = result
         self._token = Secret(token)
         self._generation += 1
         self._failed = None

@@ -1,0 +1,167 @@
+"""Watching GetChatList: typed new / changed / gone events from successive polls.
+
+``ChatWatcher`` is an async iterator with no task and no async generator behind
+it: each ``__anext__`` hands out an event it already has, or sleeps until the
+next poll, polls once and diffs. Leaving an ``async for`` early, cancelling the
+task that iterates, or leaving the client's block therefore leaves nothing
+running (the classic async-generator and task-group pitfalls cannot happen).
+``async with chat.watch_chats() as events:`` is there for code that wants the
+end to be explicit.
+
+Transient failures (connection errors, timeouts, 429 and 5xx, unreadable
+bodies) back off with jitter, reset after a success, and are never yielded.
+Fatal ones (``LogonError``, any other 4xx) end the iteration by raising.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import deque
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Final, Literal
+
+import anyio
+import attrs
+
+from ._exceptions import (
+    AgentChatError,
+    APIConnectionError,
+    APITimeoutError,
+    RateLimitError,
+    ResponseFormatError,
+    ServerError,
+)
+from .models import Chat, ChatList
+
+__all__ = ["ChatEvent", "ChatWatcher"]
+
+logger: Final = logging.getLogger("agentchat")
+
+#: Longest wait between polls after repeated transient failures.
+BACKOFF_MAX: Final = 60.0
+
+_TRANSIENT: Final = (
+    APIConnectionError,
+    APITimeoutError,
+    RateLimitError,
+    ServerError,
+    ResponseFormatError,
+)
+
+
+@attrs.frozen(kw_only=True)
+class ChatEvent:
+    """What changed about one chat between two polls of GetChatList.
+
+    ``kind`` is ``"new"`` (first time this watcher sees the chat), ``"changed"``
+    (any field differs from the previous poll, or it came back after being
+    gone) or ``"gone"`` (no longer listed; ``chat`` is how it was last seen).
+    ``previous`` is the chat as the poll before saw it, for ``"changed"``.
+    """
+
+    kind: Literal["new", "changed", "gone"]
+    chat: Chat
+    previous: Chat | None = None
+
+
+class ChatWatcher:
+    """The async iterator ``AsyncAgentChat.watch_chats()`` returns."""
+
+    def __init__(
+        self,
+        poll: Callable[[], Awaitable[ChatList]],
+        closed: Callable[[], bool],
+        wait_closed: Callable[[float], Awaitable[bool]],
+        *,
+        interval: float,
+        skip_backlog: bool,
+    ) -> None:
+        self._poll = poll
+        self._closed = closed
+        self._wait_closed = wait_closed
+        self._interval = interval
+        self._skip_backlog = skip_backlog
+        self._pending: deque[ChatEvent] = deque()
+        self._last: dict[int, Chat] | None = None
+        self._seen: set[int] = set()
+        self._next_poll = 0.0
+        self._failures = 0
+        self._ended = False
+        #: Polls made, and transient failures met (for dashboards and tests).
+        self.polls = 0
+        self.failures = 0
+
+    def __aiter__(self) -> ChatWatcher:
+        return self
+
+    async def __aenter__(self) -> ChatWatcher:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """End the iteration; safe to call more than once."""
+        self._ended = True
+        self._pending.clear()
+
+    async def __anext__(self) -> ChatEvent:
+        while not self._pending:
+            if self._ended or self._closed():
+                self._ended = True
+                raise StopAsyncIteration
+            delay = self._next_poll - anyio.current_time()
+            if delay > 0 and await self._wait_closed(delay):
+                continue  # the client closed while we waited
+            try:
+                chat_list = await self._poll()
+            except _TRANSIENT as exc:
+                self._back_off(exc)
+                continue
+            except AgentChatError:
+                self._ended = True
+                raise
+            self.polls += 1
+            self._failures = 0
+            self._next_poll = anyio.current_time() + self._interval
+            self._diff(chat_list)
+        return self._pending.popleft()
+
+    def _back_off(self, exc: AgentChatError) -> None:
+        self._failures += 1
+        self.failures += 1
+        step = min(BACKOFF_MAX, self._interval * 2.0 ** min(self._failures, 16))
+        delay = step * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
+        logger.warning("watch_chats: GetChatList failed (%s); polling again in %.2fs", exc, delay)
+        self._next_poll = anyio.current_time() + delay
+
+    def _diff(self, chat_list: ChatList) -> None:
+        """Events between the last poll and this one; linear in the list sizes."""
+        current = {chat.chat_id: chat for chat in chat_list.chats}
+        previous, self._last = self._last, current
+        if previous is None:
+            self._seen.update(current)
+            if not self._skip_backlog:
+                self._pending.extend(ChatEvent(kind="new", chat=chat) for chat in current.values())
+            return
+        pending, seen = self._pending, self._seen
+        for chat_id, chat in current.items():
+            before = previous.get(chat_id)
+            if before is None:
+                if chat_id in seen:
+                    pending.append(ChatEvent(kind="changed", chat=chat))
+                else:
+                    seen.add(chat_id)
+                    pending.append(ChatEvent(kind="new", chat=chat))
+            elif before != chat:
+                pending.append(ChatEvent(kind="changed", chat=chat, previous=before))
+        for chat_id, chat in previous.items():
+            if chat_id not in current:
+                pending.append(ChatEvent(kind="gone", chat=chat))
