@@ -7,6 +7,8 @@ import respx
 
 from .fakes import BASE_URL, FakeAgentChat
 
+pytest_plugins = ["agentchat.simulator.pytest_plugin"]
+
 
 @pytest.fixture
 def anyio_backend() -> str:

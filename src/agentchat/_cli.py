@@ -9,9 +9,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
+
+from ._routes import ROUTES
 
 __all__ = ["main"]
+
+# The statuses the simulator can inject (the simulator itself is imported only
+# when a command runs: it needs the optional extra).
+_ERROR_STATUSES: Final = (429, 500, 502, 503, 504)
 
 
 def _error_rate(text: str) -> tuple[str, int, float]:
@@ -23,18 +29,38 @@ def _error_rate(text: str) -> tuple[str, int, float]:
         raise argparse.ArgumentTypeError(
             f"expected ENDPOINT:STATUS:PROBABILITY (e.g. '*:503:0.1'), got {text!r}"
         ) from None
-    if rate[1] not in (429, 500, 503) or not 0 <= rate[2] <= 1:
+    if rate[1] not in _ERROR_STATUSES or not 0 <= rate[2] <= 1:
+        statuses = ", ".join(map(str, _ERROR_STATUSES))
         raise argparse.ArgumentTypeError(
-            f"status must be 429, 500 or 503 and 0 <= p <= 1: {text!r}"
+            f"STATUS must be one of {statuses} and 0 <= P <= 1: {text!r}"
         )
+    if rate[0] != "*" and rate[0] not in ROUTES:
+        raise argparse.ArgumentTypeError(f"unknown endpoint {rate[0]!r} (an API name, or *)")
     return rate
 
 
 def _probability(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
     if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"a probability is between 0 and 1, got {text}")
+        raise argparse.ArgumentTypeError(f"expected a probability between 0 and 1, got {text!r}")
     return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return value
+
+
+def _delay(text: str) -> float:
+    return 0.0 if text.strip() in ("0", "0.0") else _seconds(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,24 +85,25 @@ def _parser() -> argparse.ArgumentParser:
         "--casing", choices=("pascal", "camel"), default="pascal", help="response key casing"
     )
     simulate.add_argument(
-        "--session-timeout", type=float, default=1800.0, metavar="SECONDS",
+        "--session-timeout", type=_seconds, default=1800.0, metavar="SECONDS",
         help="idle seconds before a session expires (default: %(default)s)",
     )  # fmt: skip
     simulate.add_argument(
-        "--latency", type=float, default=0.0, metavar="SECONDS", help="added to every request"
+        "--latency", type=_delay, default=0.0, metavar="SECONDS", help="added to every request"
     )
     simulate.add_argument(
-        "--new-chat-interval", type=float, default=None, metavar="SECONDS",
+        "--new-chat-interval", type=_seconds, default=None, metavar="SECONDS",
         help="a new customer chat arrives this often (default: never)",
     )  # fmt: skip
     faults = simulate.add_argument_group("faults")
     faults.add_argument(
         "--error-rate", type=_error_rate, action="append", default=[],
         metavar="ENDPOINT:STATUS:P",
-        help="answer ENDPOINT (or *) with STATUS (429, 500, 503) with probability P; repeatable",
+        help="answer ENDPOINT (or *) with STATUS (429, 500, 502, 503, 504) instead of processing "
+        "it, with probability P; repeatable",
     )  # fmt: skip
     faults.add_argument(
-        "--retry-after", type=float, default=1.0, metavar="SECONDS",
+        "--retry-after", type=_delay, default=1.0, metavar="SECONDS",
         help="Retry-After sent with injected 429 and 503 (default: %(default)s)",
     )  # fmt: skip
     faults.add_argument(
@@ -88,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
         help="process, then drop the connection instead of answering, with probability P",
     )  # fmt: skip
     faults.add_argument(
-        "--expire-every", type=float, default=None, metavar="SECONDS",
+        "--expire-every", type=_seconds, default=None, metavar="SECONDS",
         help="force every session to expire this often",
     )  # fmt: skip
     faults.add_argument(
@@ -107,22 +134,26 @@ def _simulate(args: argparse.Namespace) -> int:
     rates: dict[str, dict[int, float]] = {}
     for endpoint, status, probability in args.error_rate:
         rates.setdefault(endpoint, {})[status] = probability
-    config = SimulatorConfig(
-        seed=args.seed,
-        session_idle_timeout=args.session_timeout,
-        casing=args.casing,
-        latency=args.latency,
-        new_chat_interval=args.new_chat_interval,
-        faults=Faults(
-            error_rates=rates,
-            retry_after=args.retry_after,
-            drop_before=args.drop_before,
-            drop_after=args.drop_after,
-            expire_every=args.expire_every,
-            malformed=args.malformed,
-        ),
-    )
-    sim = Simulator(config)
+    try:
+        config = SimulatorConfig(
+            seed=args.seed,
+            session_idle_timeout=args.session_timeout,
+            casing=args.casing,
+            latency=args.latency,
+            new_chat_interval=args.new_chat_interval,
+            faults=Faults(
+                error_rates=rates,
+                retry_after=args.retry_after,
+                drop_before=args.drop_before,
+                drop_after=args.drop_after,
+                expire_every=args.expire_every,
+                malformed=args.malformed,
+            ),
+        )
+        sim = Simulator(config)
+    except ValueError as exc:
+        print(f"agentchat simulate: error: {exc}", file=sys.stderr)
+        return 2
     print(f"AgentChat simulator on http://{args.host}:{args.port} (Ctrl+C stops it)")
     print(f"  agent:   {sim.agent_email} / {sim.agent_password}")
     print(f"  manager: {sim.manager_email} / {sim.manager_password}")

@@ -162,7 +162,7 @@ def run_demo(out: TextIO) -> int:
     entries = [(e.endpoint, tuple(sorted(map(str, e.fields.items())))) for e in sim.journal]
     duplicates = len(entries) - len(set(entries))
     transcript.say(
-        f"done: {transcript.steps + 2} calls in {total:.2f}s; the simulator journaled "
+        f"done: {sum(sim.requests.values())} requests in {total:.2f}s; the simulator journaled "
         f"{len(entries)} unsafe operations, duplicates: {duplicates}"
     )
     return 0 if duplicates == 0 else 1
