@@ -7,11 +7,12 @@ STAMP  := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-simulator
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint typecheck pytest venv clean
+.PHONY: help demo test matrix lint typecheck pytest venv clean
 
 help:
 	@echo "make demo   - a scripted agent against the local simulator (creates $(VENV))"
 	@echo "make test   - ruff, mypy --strict and the whole test suite (creates $(VENV))"
+	@echo "make matrix - the test suite on Python 3.10, 3.11, 3.12 and 3.13 (tox)"
 	@echo "make lint   - ruff check and ruff format --check"
 	@echo "make clean  - remove $(VENV) and caches"
 
@@ -45,5 +46,13 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+# Every Python 3.10-3.13 that pyenv has goes first on PATH, so tox finds them.
+PYENV_BINS ?= $(shell root=$$(pyenv root 2>/dev/null) && pyenv versions --bare 2>/dev/null \
+	| grep -E '^3\.1[0-3]\.[0-9]+$$' | sed "s|^|$$root/versions/|; s|$$|/bin|" | tr '\n' ':')
+
+matrix: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'tox>=4.11'
+	PATH="$(PYENV_BINS)$$PATH" $(BIN)/tox run-parallel --parallel 2 --parallel-no-spinner
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .tox .mypy_cache .ruff_cache .pytest_cache .hypothesis
