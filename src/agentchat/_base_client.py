@@ -299,14 +299,21 @@ class ClientBase:
     def _closed(self) -> bool:
         return self._core.state is _State.CLOSED
 
-    async def _wait_closed(self, seconds: float) -> bool:
-        """Sleep up to ``seconds``; ``True`` if the client was closed meanwhile."""
-        event = self._core.closed_event
-        if event is None:
-            await anyio.sleep(seconds)
-        else:
-            with anyio.move_on_after(seconds):
-                await event.wait()
+    async def _wait_closed(self, seconds: float, stop: anyio.Event) -> bool:
+        """Sleep up to ``seconds``, less if the client closes or ``stop`` is set.
+
+        ``True`` if the client was closed meanwhile.
+        """
+        events = [e for e in (self._core.closed_event, stop) if e is not None]
+        with anyio.move_on_after(seconds):
+            async with anyio.create_task_group() as tg:
+
+                async def wake_on(event: anyio.Event) -> None:
+                    await event.wait()
+                    tg.cancel_scope.cancel()
+
+                for event in events:
+                    tg.start_soon(wake_on, event)
         return self._closed()
 
     @property

@@ -73,7 +73,7 @@ class ChatWatcher:
         self,
         poll: Callable[[], Awaitable[ChatList]],
         closed: Callable[[], bool],
-        wait_closed: Callable[[float], Awaitable[bool]],
+        wait_closed: Callable[[float, anyio.Event], Awaitable[bool]],
         *,
         interval: float,
         skip_backlog: bool,
@@ -89,6 +89,7 @@ class ChatWatcher:
         self._next_poll = 0.0
         self._failures = 0
         self._ended = False
+        self._stop = anyio.Event()
         #: Polls made, and transient failures met (for dashboards and tests).
         self.polls = 0
         self.failures = 0
@@ -111,6 +112,7 @@ class ChatWatcher:
         """End the iteration; safe to call more than once."""
         self._ended = True
         self._pending.clear()
+        self._stop.set()  # wakes an iteration waiting for its next poll
 
     async def __anext__(self) -> ChatEvent:
         while not self._pending:
@@ -118,8 +120,10 @@ class ChatWatcher:
                 self._ended = True
                 raise StopAsyncIteration
             delay = self._next_poll - anyio.current_time()
-            if delay > 0 and await self._wait_closed(delay):
-                continue  # the client closed while we waited
+            if delay > 0:
+                await self._wait_closed(delay, self._stop)
+                if self._ended or self._closed():
+                    continue  # closed while we waited: the loop's top ends it
             try:
                 chat_list = await self._poll()
             except _TRANSIENT as exc:

@@ -96,6 +96,7 @@ class ChatWorker:
         self._failed: list[tuple[int, str]] = []
         self._unfinished: list[int] = []
         self._error: AgentChatError | None = None
+        self._must_recover = False
         self._entered = False
         self.report: WorkerReport | None = None
 
@@ -137,14 +138,17 @@ class ChatWorker:
                     await self._handlers_done.wait()
             for scope in self._running.values():
                 scope.cancel()
-        self._task_group.cancel_scope.cancel()
-        await self._task_group.__aexit__(None, None, None)
-        self.report = WorkerReport(
-            handled=tuple(self._handled),
-            failed=tuple(self._failed),
-            unfinished=tuple(self._unfinished),
-            error=str(self._error) if self._error else None,
-        )
+        try:
+            self._task_group.cancel_scope.cancel()
+            await self._task_group.__aexit__(None, None, None)
+        finally:
+            # Written even when the surrounding scope's cancellation comes out here.
+            self.report = WorkerReport(
+                handled=tuple(self._handled),
+                failed=tuple(self._failed),
+                unfinished=tuple(self._unfinished),
+                error=str(self._error) if self._error else None,
+            )
 
     # -- taking chats --------------------------------------------------------
 
@@ -188,11 +192,20 @@ class ChatWorker:
 
     async def _next_chats(self) -> list[Chat]:
         """A grabbed chat, or the ones a lost GrabChat answer may have given us."""
+        if self._must_recover:
+            # A lost grab not yet recovered (the look-up failed): look again
+            # before grabbing more, so no chat assigned to us is stranded.
+            chats = await self._recover()
+            self._must_recover = False
+            return chats
         try:
             chat = await self._client.grab_chat()
         except OutcomeUnknownError as exc:
             logger.warning("chat worker: %s; looking for chats assigned to us", exc)
-            return await self._recover()
+            self._must_recover = True
+            chats = await self._recover()
+            self._must_recover = False
+            return chats
         if chat is None or chat.chat_id in self._taken:
             return []
         return [chat]
