@@ -199,6 +199,7 @@ class Pipeline:
                     delay = None
             if delay is not None:
                 attempt += 1
+                relogged = False  # a new attempt may re-log on once more
                 await self._wait_retry(route, delay, attempt, error)
                 continue
 
@@ -237,6 +238,7 @@ class Pipeline:
             elif delay > RETRY_AFTER_MAX:
                 raise error
             attempt += 1
+            relogged = False  # a new attempt may re-log on once more
             await self._wait_retry(route, delay, attempt, error)
 
     async def _wait_retry(self, route: Route, delay: float, attempt: int, error: Exception) -> None:
