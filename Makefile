@@ -14,6 +14,8 @@ help:
 	@echo "make test   - ruff, mypy --strict and the whole test suite (creates $(VENV))"
 	@echo "make matrix - the test suite on Python 3.10, 3.11, 3.12 and 3.13 (tox)"
 	@echo "make lint   - ruff check and ruff format --check"
+	@echo "make typecheck / make pytest - mypy --strict / the test suite alone"
+	@echo "make venv   - create $(VENV) with the dev extra"
 	@echo "make clean  - remove $(VENV) and caches"
 
 $(STAMP): pyproject.toml

@@ -132,3 +132,12 @@ __all__ = [
     "WorkingDay",
     "__version__",
 ]
+
+# Errors show as ``agentchat.LogonError`` in tracebacks, not as the private
+# module that defines them (as httpx does). Not the attrs models: their string
+# annotations are resolved in the module named by ``__module__``.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type) and issubclass(_obj, BaseException):
+        _obj.__module__ = __name__
+del _name, _obj

@@ -135,6 +135,12 @@ class ClientBase:
             raise InvalidRequestError("email_address is required (or set AGENTCHAT_EMAIL)")
         if not password:
             raise InvalidRequestError("password is required (or set AGENTCHAT_PASSWORD)")
+        if not isinstance(email_address, str) or not isinstance(password, str):
+            raise InvalidRequestError("email_address and password must be strings")
+        if not _positive_number(logoff_timeout):
+            raise InvalidRequestError(
+                f"logoff_timeout must be a number > 0, got {logoff_timeout!r}"
+            )
         base_url = (base_url or os.environ.get("AGENTCHAT_BASE_URL") or DEFAULT_BASE_URL).rstrip(
             "/"
         )
@@ -165,7 +171,7 @@ class ClientBase:
             api_key=Secret(api_key) if api_key else None,
             http_client=http_client,
             transport=transport,
-            timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+            timeout=_timeout(timeout),
             max_concurrency=max_concurrency,
             keep_alive_interval=keep_alive_interval,
             logoff_timeout=logoff_timeout,
@@ -279,13 +285,11 @@ class ClientBase:
                 raise InvalidRequestError(f"max_retries must be an int >= 0, got {max_retries!r}")
             changes["max_retries"] = max_retries
         if deadline is not None:
-            if deadline <= 0:
-                raise InvalidRequestError(f"deadline must be > 0, got {deadline!r}")
-            changes["deadline"] = deadline
+            if not _positive_number(deadline):
+                raise InvalidRequestError(f"deadline must be a number > 0, got {deadline!r}")
+            changes["deadline"] = float(deadline)
         if timeout is not None:
-            changes["timeout"] = (
-                timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
-            )
+            changes["timeout"] = _timeout(timeout)
         view = copy.copy(self)
         view._options = attrs.evolve(self._options, **changes)
         return view
@@ -417,6 +421,21 @@ class _KeepAliveTask:
     async def __aexit__(self, *exc_info: object) -> None:
         self._task_group.cancel_scope.cancel()
         await self._task_group.__aexit__(None, None, None)
+
+
+def _positive_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+def _timeout(value: object) -> httpx.Timeout:
+    """``timeout=``: seconds (> 0) or an ``httpx.Timeout``."""
+    if isinstance(value, httpx.Timeout):
+        return value
+    if not _positive_number(value):
+        raise InvalidRequestError(
+            f"timeout must be a number of seconds > 0 or an httpx.Timeout, got {value!r}"
+        )
+    return httpx.Timeout(float(value))  # type: ignore[arg-type]
 
 
 def _bare_id(result: type[Any], value: Any) -> dict[str, Any] | None:

@@ -129,7 +129,7 @@ def _simulate(args: argparse.Namespace) -> int:
     import anyio
 
     from .simulator import Faults, Simulator, SimulatorConfig
-    from .simulator._serve import serve
+    from .simulator._serve import bind, serve
 
     rates: dict[str, dict[int, float]] = {}
     for endpoint, status, probability in args.error_rate:
@@ -154,18 +154,26 @@ def _simulate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"agentchat simulate: error: {exc}", file=sys.stderr)
         return 2
-    print(f"AgentChat simulator on http://{args.host}:{args.port} (Ctrl+C stops it)")
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as exc:
+        print(
+            f"agentchat simulate: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr
+        )
+        return 2
+    url = f"http://{args.host}:{sock.getsockname()[1]}"
+    print(f"AgentChat simulator on {url} (Ctrl+C stops it)")
     print(f"  agent:   {sim.agent_email} / {sim.agent_password}")
     print(f"  manager: {sim.manager_email} / {sim.manager_password}")
-    print(
-        f'  AsyncAgentChat("{sim.agent_email}", "...", base_url="http://{args.host}:{args.port}")'
-    )
-    anyio.run(_serve_until_stopped, serve, sim, args.host, args.port)
+    print(f'  AsyncAgentChat("{sim.agent_email}", "...", base_url="{url}")')
+    if config.faults != Faults():
+        print(f"  faults:  {config.faults}")
+    anyio.run(_serve_until_stopped, serve, sim, sock)
     return 0
 
 
-async def _serve_until_stopped(serve: Any, sim: Any, host: str, port: int) -> None:
-    await serve(sim, host=host, port=port)
+async def _serve_until_stopped(serve: Any, sim: Any, sock: Any) -> None:
+    await serve(sim, sock=sock)
 
 
 def _demo(args: argparse.Namespace) -> int:

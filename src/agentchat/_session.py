@@ -148,7 +148,7 @@ class Session:
     def _fail(self, error: LogonError) -> None:
         self._failed = error
         self._token = None
-        logger.error("%s", error)
+        logger.warning("%s", error)
         if self.on_logon_error is not None:
             try:
                 self.on_logon_error(error)

@@ -23,7 +23,7 @@ import uvicorn
 from ._app import Simulator
 from ._faults import DroppedConnectionFilter
 
-__all__ = ["serve", "serve_in_thread"]
+__all__ = ["bind", "serve", "serve_in_thread"]
 
 #: How long starting or stopping the server may take before it is an error.
 STARTUP_TIMEOUT: Final = 10.0
@@ -66,11 +66,26 @@ async def _run(server: uvicorn.Server, sock: socket.socket, simulator: Simulator
         tg.cancel_scope.cancel()
 
 
+def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening socket for ``serve(sock=...)``; port 0 takes a free one."""
+    return _bind(host, port)
+
+
 async def serve(
-    simulator: Simulator, *, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info"
+    simulator: Simulator,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    log_level: str = "info",
+    sock: socket.socket | None = None,
 ) -> None:
-    """Serve ``simulator`` on ``host:port`` in this asyncio loop until cancelled or signalled."""
-    sock = _bind(host, port)
+    """Serve ``simulator`` in this asyncio loop until cancelled or signalled.
+
+    On ``host:port``, or on ``sock`` when given (see ``bind()``), which is closed
+    at the end either way.
+    """
+    if sock is None:
+        sock = _bind(host, port)
     try:
         await _run(_server(simulator, log_level=log_level), sock, simulator)
     finally:
