@@ -1,4 +1,7 @@
-"""The request pipeline: auth injection, re-logon, retries, timeouts and error mapping."""
+"""The request pipeline: auth injection, re-logon, retries, timeouts and error mapping.
+
+Every test runs on asyncio and on trio.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +31,12 @@ from agentchat import (
 from .fakes import FakeAgentChat, make_client
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
 
 CHATS = [{"ChatID": "101", "CustomerName": "Ann"}]
 

@@ -63,6 +63,7 @@ def agent_logon(call: Call) -> Reply:
     call.state.sessions[token] = SessionRecord(
         token=token, agent_id=agent.agent_id, last_used=call.clock
     )
+    call.state.issued_tokens.append(token)
     result = LogonResult(
         agent_id=agent.agent_id,
         name=agent.name,

@@ -246,6 +246,9 @@ class State:
     settings: dict[str, Any] = attrs.Factory(dict)
     #: Session token -> session.
     sessions: dict[str, SessionRecord] = attrs.Factory(dict)
+    #: Every session token ever issued, in order (expired and logged-off ones
+    #: too), for tests that check a token never leaks.
+    issued_tokens: list[str] = attrs.field(factory=list, repr=False)
     #: Password reset code -> AgentID (consumed by SetPassword).
     reset_codes: dict[str, int] = attrs.Factory(dict)
     _counters: dict[str, int] = attrs.Factory(dict)
