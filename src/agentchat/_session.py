@@ -30,7 +30,6 @@ from anyio.abc import TaskStatus
 from . import _routes as routes
 from ._converters import structure
 from ._exceptions import (
-    AgentChatError,
     APIStatusError,
     LogonError,
     ResponseFormatError,
@@ -46,6 +45,7 @@ logger: Final = logging.getLogger("agentchat")
 _TOKEN_KEYS: Final = ("sessiontoken", "token", "session")
 _WRAPPER_KEYS: Final = ("data", "result", "response")
 _PLAIN_TOKEN: Final = re.compile(r"[A-Za-z0-9._~+/=-]{8,1024}")
+_TOKEN_SHAPE: Final = re.compile(r"[\x21-\x7e]{1,4096}")
 _NO_RETRY: Final = RequestOptions(max_retries=0)
 # AgentLogon statuses that mean "these credentials are refused".
 _REFUSED_CREDENTIALS: Final = frozenset({400, 401, 403})
@@ -190,7 +190,7 @@ class Session:
                 continue
             try:
                 await self.keep_alive()
-            except AgentChatError as exc:
+            except Exception as exc:  # noqa: BLE001 - nothing may end this task or the block
                 failures += 1
                 self.keep_alive_failures += 1
                 delay = min(interval, 0.5 * 2.0 ** min(failures, 10))
@@ -206,8 +206,10 @@ def _key(key: object) -> str:
     return key.replace("_", "").replace("-", "").lower() if isinstance(key, str) else ""
 
 
-def _find_token(data: Any) -> tuple[str, Any] | None:
+def _find_token(data: Any, depth: int = 0) -> tuple[str, Any] | None:
     """The token in a logon body, and the body with it masked."""
+    if depth > 4:  # wrappers go one or two levels deep, not a thousand
+        return None
     if isinstance(data, str) and data.strip():
         return data.strip(), MASK
     if isinstance(data, int) and not isinstance(data, bool):  # a token of digits only
@@ -225,7 +227,7 @@ def _find_token(data: Any) -> tuple[str, Any] | None:
                 return token, {**data, key: MASK}
     for key, value in data.items():
         if _key(key) in _WRAPPER_KEYS:
-            found = _find_token(value)
+            found = _find_token(value, depth + 1)
             if found is not None:
                 return found[0], {**data, key: found[1]}
     return None
@@ -237,13 +239,22 @@ def _parse_logon(converter: cattrs.Converter, response: httpx.Response) -> tuple
         data = decode(route, response)
     except ResponseFormatError:
         # Some servers answer with the bare token as text (not a truncated JSON body).
-        data = response.text.strip()
+        data = response.content.decode("utf-8", errors="replace").strip()
         if not _PLAIN_TOKEN.fullmatch(data):
             raise
     found = _find_token(data)
     if found is None:
         raise format_error(route, response, "holds no session token")
     token, masked = found
+    if not _TOKEN_SHAPE.fullmatch(token):
+        # It could not travel back in a URL: every later call would fail.
+        raise ResponseFormatError(
+            "AgentLogon returned a session token that cannot be sent back "
+            f"({len(token)} characters, not all printable ASCII)",
+            status_code=response.status_code,
+            endpoint=route.name,
+            body="",
+        )
     payload = masked if isinstance(masked, Mapping) else {}
     # Wrapped answers ({"Data": {...}}) describe the agent one level down.
     for key, value in payload.items():

@@ -188,7 +188,7 @@ class Pipeline:
             async with self.limiter:
                 state.in_flight = not route.safe
                 try:
-                    response = await self.http.send(request)
+                    response = await self._send_and_read(request)
                 except httpx.TransportError as exc:
                     error, retryable = _transport_error(route, exc)
                     if not retryable or attempt >= options.max_retries:
@@ -204,6 +204,8 @@ class Pipeline:
                 continue
 
             status = response.status_code
+            if 200 <= status < 300 and response.extensions.get("agentchat_undecodable"):
+                raise format_error(route, response, "does not match its Content-Encoding")
             if 200 <= status < 300:
                 if route.session:
                     assert self.auth is not None
@@ -241,6 +243,38 @@ class Pipeline:
             relogged = False  # a new attempt may re-log on once more
             await self._wait_retry(route, delay, attempt, error)
 
+    async def _send_and_read(self, request: httpx.Request) -> httpx.Response:
+        """Send, read the raw body, and decode it here, where a bad encoding is ours to name.
+
+        A body that does not match its ``Content-Encoding`` would otherwise come
+        out of httpx as a ``DecodingError`` (not a transport error) from inside
+        ``send()``; here it becomes an undecoded response the caller can judge.
+        """
+        streamed = await self.http.send(request, stream=True)
+        if streamed.is_stream_consumed:  # an event hook of the caller's read it
+            await streamed.aclose()
+            return streamed
+        try:
+            chunks: list[bytes] = []
+            parts = streamed.aiter_raw()
+            try:
+                async for part in parts:
+                    chunks.append(part)
+            finally:
+                # A half-read body's generator is closed here, not by the GC.
+                await parts.aclose()  # type: ignore[attr-defined]
+        finally:
+            await streamed.aclose()
+        raw = b"".join(chunks)
+        try:
+            return httpx.Response(
+                streamed.status_code, headers=streamed.headers, content=raw, request=request
+            )
+        except httpx.DecodingError:
+            undecodable = httpx.Response(streamed.status_code, content=raw, request=request)
+            undecodable.extensions["agentchat_undecodable"] = True
+            return undecodable
+
     async def _wait_retry(self, route: Route, delay: float, attempt: int, error: Exception) -> None:
         self.retries += 1
         logger.info("%s: retry %d in %.2fs after %s", route.name, attempt, delay, error)
@@ -263,7 +297,7 @@ def _retry_after(response: httpx.Response) -> float | None:
         pass
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
@@ -336,8 +370,10 @@ def decode(route: Route, response: httpx.Response) -> Any:
         return None
     try:
         return json.loads(content)
-    except (ValueError, RecursionError) as exc:
-        raise format_error(route, response, f"is not JSON: {_excerpt(response)!r}") from exc
+    except (ValueError, RecursionError):
+        # Not chained: the JSON error's ``doc`` holds the whole body (a logon
+        # body holds a token).
+        raise format_error(route, response, f"is not JSON: {_excerpt(response)!r}") from None
 
 
 def parse(

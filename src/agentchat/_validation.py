@@ -48,6 +48,11 @@ def _got(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _ascii_digits(value: str) -> bool:
+    """Digits 0-9 only, and few enough for an int32 (no superscripts, no other scripts)."""
+    return 0 < len(value) <= 10 and value.isascii() and value.isdigit()
+
+
 def text(value: Any, name: str) -> str:
     """A non-empty string."""
     if not isinstance(value, str):
@@ -91,7 +96,7 @@ def id_text(value: Any, name: str) -> str:
     """An ID that the wire takes as a string (``"408"``): a positive int or digits."""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(identifier(value, name))
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+    if isinstance(value, str) and _ascii_digits(value.strip()):
         return str(identifier(int(value.strip()), name))
     raise InvalidRequestError(f"{name} must be a positive ID (int or digits), got {_got(value)}")
 
@@ -108,7 +113,7 @@ def enum_value(cls: type[E], value: Any, name: str) -> E:
     if isinstance(value, cls):
         return value
     int_valued = all(isinstance(member.value, int) for member in cls)
-    if isinstance(value, str) and value.strip().isdigit() and int_valued:
+    if isinstance(value, str) and _ascii_digits(value.strip()) and int_valued:
         value = int(value.strip())  # RoleID "2", as the reference's examples write it
     if not isinstance(value, bool) and not isinstance(value, float):
         for member in cls:

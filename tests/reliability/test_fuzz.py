@@ -23,7 +23,6 @@ from __future__ import annotations
 import array
 import json
 import re
-import sys
 import unicodedata
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from enum import Enum
@@ -86,28 +85,28 @@ MESSAGE_MAX: Final = 2000
 
 #: ``httpx.DecodingError`` (a body that does not match its Content-Encoding) is
 #: not translated: it escapes a call, kills the keep-alive task and the watcher.
-DECODING_ERRORS_ARE_TYPED: Final = False
+DECODING_ERRORS_ARE_TYPED: Final = True
 #: AgentLogon answers whose token cannot travel in a URL (too long, lone
 #: surrogates) are accepted; every later call then raises httpx.InvalidURL or
 #: UnicodeEncodeError.
-UNUSABLE_TOKENS_ARE_REFUSED: Final = False
+UNUSABLE_TOKENS_ARE_REFUSED: Final = True
 #: ``check_time`` uses ``re.match`` with ``$``: "09:30\n" passes as "HH:MM".
-TRAILING_NEWLINE_TIMES_ARE_REFUSED: Final = False
+TRAILING_NEWLINE_TIMES_ARE_REFUSED: Final = True
 #: ``enum_value`` and ``id_text`` call ``int()`` on digit strings unguarded: "²"
 #: or 5000 digits raise a plain ValueError, not InvalidRequestError.
-ODD_DIGIT_STRINGS_ARE_REFUSED: Final = False
+ODD_DIGIT_STRINGS_ARE_REFUSED: Final = True
 #: An ``Attachment`` checks its size when built only: a bytearray grown afterwards,
 #: or a memoryview of wide items, sends more than MAX_ATTACHMENT_BYTES.
-ATTACHMENT_SIZE_IS_CHECKED_WHEN_SENT: Final = False
+ATTACHMENT_SIZE_IS_CHECKED_WHEN_SENT: Final = True
 #: On Python >= 3.13 ``json`` parses ~1500-deep bodies that the logon token search
 #: (recursive ``_find_token``) cannot walk: RecursionError escapes agent_logon.
-DEEP_LOGON_BODIES_ARE_REFUSED: Final = False
+DEEP_LOGON_BODIES_ARE_REFUSED: Final = True
 #: ``_session._parse_logon`` falls back to ``response.text`` for a body that is not
 #: JSON; with ``charset=utf-16`` and no BOM, httpx raises UnicodeError, uncaught.
-LOGON_TEXT_CHARSET_IS_SAFE: Final = False
+LOGON_TEXT_CHARSET_IS_SAFE: Final = True
 #: ``_transport._retry_after`` catches TypeError and ValueError, not the
 #: OverflowError of a Retry-After date with an 11-digit year.
-HUGE_RETRY_AFTER_DATES_ARE_SAFE: Final = False
+HUGE_RETRY_AFTER_DATES_ARE_SAFE: Final = True
 
 FUZZ: Final = settings(
     deadline=None,
@@ -565,43 +564,23 @@ async def test_hostile_retry_after_is_never_waited_on_for_long(value: str) -> No
 # -- known bugs, shown ---------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    not DECODING_ERRORS_ARE_TYPED,
-    reason="library bug: httpx.DecodingError is not translated (_transport.Pipeline._call)",
-    strict=True,
-)
 async def test_a_body_that_does_not_match_its_content_encoding_is_a_typed_error() -> None:
     answer = Answer(200, b'[{"ChatID": 1}]', (("content-encoding", "gzip"),))
     await _answer_once(BY_PYTHON["get_chat_list"], answer)
 
 
-@pytest.mark.xfail(
-    not UNUSABLE_TOKENS_ARE_REFUSED,
-    reason="library bug: a logon token that cannot go in a URL is adopted (_session._parse_logon)",
-    strict=True,
-)
 @pytest.mark.parametrize("token", ["t" * 70_000, "tok\ud800en"], ids=["70k-chars", "surrogate"])
 async def test_a_logon_token_that_cannot_be_sent_back_is_refused(token: str) -> None:
     body = json.dumps({"SessionToken": token}).encode()
     await _answer_once(BY_PYTHON["agent_logon"], Answer(200, body))
 
 
-@pytest.mark.xfail(
-    sys.version_info >= (3, 13) and not DEEP_LOGON_BODIES_ARE_REFUSED,
-    reason="library bug: _session._find_token recurses without a bound (RecursionError)",
-    strict=True,
-)
 @pytest.mark.parametrize("depth", [1500, 5000])
 async def test_a_deeply_wrapped_logon_answer_is_a_typed_error(depth: int) -> None:
     body = (b'{"Data": ' * depth) + b'"tok-deep-0123"' + b"}" * depth
     await _answer_once(BY_PYTHON["agent_logon"], Answer(200, body))
 
 
-@pytest.mark.xfail(
-    not LOGON_TEXT_CHARSET_IS_SAFE,
-    reason="library bug: _session._parse_logon decodes with response.text (UnicodeError)",
-    strict=True,
-)
 async def test_a_logon_answer_in_an_undecodable_charset_is_a_typed_error() -> None:
     """Raised from ``async with`` itself: the client's own logon gets the answer."""
 
@@ -708,11 +687,6 @@ async def test_watcher_survives_hostile_answers(anyio_backend: str, hostile: lis
 
 
 @pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
-@pytest.mark.xfail(
-    not DECODING_ERRORS_ARE_TYPED,
-    reason="library bug: httpx.DecodingError kills the keep-alive task (ExceptionGroup at exit)",
-    strict=True,
-)
 async def test_keep_alive_survives_a_body_that_does_not_match_its_encoding(
     anyio_backend: str,
 ) -> None:
@@ -785,11 +759,6 @@ async def test_create_report_schedule_refuses_times_that_are_not_hhmm(value: str
     await _refused(lambda chat: chat.create_report_schedule(*args), "scheduled_time")
 
 
-@pytest.mark.xfail(
-    not TRAILING_NEWLINE_TIMES_ARE_REFUSED,
-    reason='library bug: models/working_hours.check_time accepts "HH:MM\\n" (re.match with $)',
-    strict=True,
-)
 async def test_a_time_with_a_trailing_newline_is_refused() -> None:
     args, _ = CALLS["CreateReportSchedule"]
     args = [*args[:-1], "09:30\n"]
@@ -827,12 +796,13 @@ def _wide_memoryview() -> Attachment:
     )
 
 
-@pytest.mark.xfail(
-    not ATTACHMENT_SIZE_IS_CHECKED_WHEN_SENT,
-    reason="library bug: Attachment checks len(data) once, when built (models/chats.py)",
-    strict=True,
-)
-@pytest.mark.parametrize("make", [_grown_bytearray, _wide_memoryview], ids=["grown", "wide"])
+def test_an_attachment_keeps_a_copy_so_growing_the_buffer_later_changes_nothing() -> None:
+    attachment = _grown_bytearray()
+    assert isinstance(attachment.data, bytes)
+    assert len(attachment.data) == 16
+
+
+@pytest.mark.parametrize("make", [_wide_memoryview], ids=["wide"])
 async def test_an_attachment_over_the_limit_is_never_sent(make: Callable[[], Attachment]) -> None:
     async def send(chat: AsyncAgentChat) -> None:
         await chat.send_message(408, "see attached", attachment=make())
@@ -1013,11 +983,6 @@ def test_generated_wrong_arguments_are_refused_before_sending(
     anyio.run(_refused, lambda chat: getattr(chat, python)(*args, **kwargs), param)
 
 
-@pytest.mark.xfail(
-    not ODD_DIGIT_STRINGS_ARE_REFUSED,
-    reason="library bug: _validation.enum_value/id_text call int() unguarded (plain ValueError)",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("method", "value"),
     [("update_agent", "²"), ("update_agent", "9" * 5000), ("send_message", "9" * 5000)],

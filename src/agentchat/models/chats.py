@@ -77,6 +77,13 @@ class SentMessage(Model):
     message_id: int | None = None
 
 
+def _to_bytes(value: object) -> bytes:
+    """A copy as ``bytes``: a bytearray growing later cannot grow the attachment."""
+    if not isinstance(value, bytes | bytearray | memoryview):
+        raise InvalidRequestError(f"attachment data must be bytes, got {type(value).__name__}")
+    return bytes(value)
+
+
 def _data_repr(data: bytes) -> str:
     return f"<{len(data)} bytes>"
 
@@ -91,7 +98,7 @@ class Attachment:
 
     name: str
     content_type: str
-    data: bytes = attrs.field(repr=_data_repr)
+    data: bytes = attrs.field(converter=_to_bytes, repr=_data_repr)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -100,10 +107,6 @@ class Attachment:
             raise InvalidRequestError(
                 f"attachment content_type must be a MIME type like 'image/png', "
                 f"got {self.content_type!r}"
-            )
-        if not isinstance(self.data, bytes | bytearray | memoryview):
-            raise InvalidRequestError(
-                f"attachment data must be bytes, got {type(self.data).__name__}"
             )
         if len(self.data) > MAX_ATTACHMENT_BYTES:
             raise InvalidRequestError(

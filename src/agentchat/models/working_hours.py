@@ -12,7 +12,7 @@ from .._exceptions import InvalidRequestError
 
 __all__ = ["Weekday", "WorkingDay"]
 
-_HHMM: Final = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_HHMM: Final = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
 class Weekday(enum.IntEnum):
@@ -29,7 +29,7 @@ class Weekday(enum.IntEnum):
 
 def check_time(value: Any, name: str) -> str:
     """An ``"HH:MM"`` 24-hour time, or ``InvalidRequestError`` naming ``name``."""
-    if not isinstance(value, str) or not _HHMM.match(value):
+    if not isinstance(value, str) or not _HHMM.fullmatch(value):
         raise InvalidRequestError(f'{name} must be a 24-hour "HH:MM" time, got {value!r}')
     return value
 

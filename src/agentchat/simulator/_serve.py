@@ -20,6 +20,7 @@ from typing import Final
 import anyio
 import uvicorn
 
+from .._redaction import RedactingFilter
 from ._app import Simulator
 from ._faults import DroppedConnectionFilter
 
@@ -45,6 +46,10 @@ def _quiet_drops() -> None:
     logger = logging.getLogger("uvicorn.error")
     if not any(isinstance(f, DroppedConnectionFilter) for f in logger.filters):
         logger.addFilter(DroppedConnectionFilter())
+    # Access lines carry ?SessionToken=...: redacted, should anyone turn them on.
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactingFilter) for f in access.filters):
+        access.addFilter(RedactingFilter())
 
 
 def _server(simulator: Simulator, *, log_level: str) -> uvicorn.Server:
