@@ -23,6 +23,7 @@ import attrs
 import cattrs
 import httpx
 
+from . import _validation as check
 from ._converters import default_converter
 from ._exceptions import AgentChatError, InvalidRequestError, LogonError
 from ._redaction import Secret, install_log_filter
@@ -137,18 +138,14 @@ class ClientBase:
             raise InvalidRequestError("password is required (or set AGENTCHAT_PASSWORD)")
         if not isinstance(email_address, str) or not isinstance(password, str):
             raise InvalidRequestError("email_address and password must be strings")
-        if not _positive_number(logoff_timeout):
-            raise InvalidRequestError(
-                f"logoff_timeout must be a number > 0, got {logoff_timeout!r}"
-            )
+        logoff_timeout = check.positive_number(logoff_timeout, "logoff_timeout")
         base_url = (base_url or os.environ.get("AGENTCHAT_BASE_URL") or DEFAULT_BASE_URL).rstrip(
             "/"
         )
         _check_base_url(base_url, allow_insecure_http=allow_insecure_http)
         version = version or os.environ.get("AGENTCHAT_VERSION") or DEFAULT_VERSION
         api_key = api_key or os.environ.get("AGENTCHAT_API_KEY") or None
-        if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
-            raise InvalidRequestError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        max_retries = check.retries(max_retries, "max_retries")
         if max_concurrency is not None and max_concurrency < 1:
             raise InvalidRequestError(f"max_concurrency must be >= 1, got {max_concurrency!r}")
         if keep_alive_interval is not None and keep_alive_interval <= 0:
@@ -281,13 +278,9 @@ class ClientBase:
         """
         changes: dict[str, Any] = {}
         if max_retries is not None:
-            if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
-                raise InvalidRequestError(f"max_retries must be an int >= 0, got {max_retries!r}")
-            changes["max_retries"] = max_retries
+            changes["max_retries"] = check.retries(max_retries, "max_retries")
         if deadline is not None:
-            if not _positive_number(deadline):
-                raise InvalidRequestError(f"deadline must be a number > 0, got {deadline!r}")
-            changes["deadline"] = float(deadline)
+            changes["deadline"] = check.positive_number(deadline, "deadline")
         if timeout is not None:
             changes["timeout"] = _timeout(timeout)
         view = copy.copy(self)
@@ -423,19 +416,11 @@ class _KeepAliveTask:
         await self._task_group.__aexit__(None, None, None)
 
 
-def _positive_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-
-
 def _timeout(value: object) -> httpx.Timeout:
     """``timeout=``: seconds (> 0) or an ``httpx.Timeout``."""
     if isinstance(value, httpx.Timeout):
         return value
-    if not _positive_number(value):
-        raise InvalidRequestError(
-            f"timeout must be a number of seconds > 0 or an httpx.Timeout, got {value!r}"
-        )
-    return httpx.Timeout(float(value))  # type: ignore[arg-type]
+    return httpx.Timeout(check.positive_number(value, "timeout"))
 
 
 def _bare_id(result: type[Any], value: Any) -> dict[str, Any] | None:

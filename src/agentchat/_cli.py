@@ -39,21 +39,23 @@ def _error_rate(text: str) -> tuple[str, int, float]:
     return rate
 
 
-def _probability(text: str) -> float:
+def _number(text: str) -> float:
+    """``float(text)``, or -1 (out of every range below) when it is not a number."""
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
-        value = -1.0
+        return -1.0
+
+
+def _probability(text: str) -> float:
+    value = _number(text)
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"expected a probability between 0 and 1, got {text!r}")
     return value
 
 
 def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
+    value = _number(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
     return value

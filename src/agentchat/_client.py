@@ -607,7 +607,7 @@ class AsyncAgentChat(ClientBase):
             lambda: self.get_chat_list(chat_type=checked),
             self._closed,
             self._wait_closed,
-            interval=_positive(interval, "interval"),
+            interval=check.positive_number(interval, "interval"),
             skip_backlog=check.boolean(skip_backlog, "skip_backlog"),
         )
 
@@ -636,15 +636,9 @@ class AsyncAgentChat(ClientBase):
             self,
             handler,
             max_concurrent=check.identifier(max_concurrent, "max_concurrent"),
-            poll_interval=_positive(poll_interval, "poll_interval"),
-            drain_timeout=_positive(drain_timeout, "drain_timeout"),
+            poll_interval=check.positive_number(poll_interval, "poll_interval"),
+            drain_timeout=check.positive_number(drain_timeout, "drain_timeout"),
         )
-
-
-def _positive(value: Any, name: str) -> float:
-    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-        raise InvalidRequestError(f"{name} must be a number > 0, got {value!r}")
-    return float(value)
 
 
 def _chat_type(value: Any, name: str) -> str:

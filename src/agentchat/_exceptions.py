@@ -156,3 +156,14 @@ class ResponseFormatError(AgentChatError):
         self.status_code = status_code
         self.endpoint = endpoint
         self.body = body
+
+
+#: Errors that say "try again later" to a loop that polls or grabs (the watcher,
+#: the worker): the connection, a timeout, 429, 5xx, an unreadable body.
+TRANSIENT_ERRORS: tuple[type[AgentChatError], ...] = (
+    APIConnectionError,
+    APITimeoutError,
+    RateLimitError,
+    ServerError,
+    ResponseFormatError,
+)

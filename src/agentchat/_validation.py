@@ -26,8 +26,10 @@ __all__ = [
     "integer",
     "json_mapping",
     "optional",
+    "positive_number",
     "query",
     "query_value",
+    "retries",
     "sequence_of",
     "text",
     "texts",
@@ -64,11 +66,17 @@ def text(value: Any, name: str) -> str:
     return value
 
 
-def texts(values: Any, name: str) -> list[str]:
-    """A list of non-empty strings (a lone string is refused, not split into letters)."""
+def _iterable(values: Any, name: str, what: str) -> Iterable[Any]:
+    """``values`` as a list's items: a lone string is refused, not split into letters."""
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise InvalidRequestError(f"{name} must be a list of strings, got {_got(values)}")
-    return [text(value, f"{name}[{index}]") for index, value in enumerate(values)]
+        raise InvalidRequestError(f"{name} must be a list of {what}, got {_got(values)}")
+    return values
+
+
+def texts(values: Any, name: str) -> list[str]:
+    """A list of non-empty strings."""
+    items = _iterable(values, name, "strings")
+    return [text(value, f"{name}[{index}]") for index, value in enumerate(items)]
 
 
 def integer(value: Any, name: str, *, minimum: int = 0) -> int:
@@ -87,9 +95,22 @@ def identifier(value: Any, name: str) -> int:
 
 def identifiers(values: Any, name: str) -> list[int]:
     """A list of positive int IDs."""
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise InvalidRequestError(f"{name} must be a list of int IDs, got {_got(values)}")
-    return [identifier(value, f"{name}[{index}]") for index, value in enumerate(values)]
+    items = _iterable(values, name, "int IDs")
+    return [identifier(value, f"{name}[{index}]") for index, value in enumerate(items)]
+
+
+def positive_number(value: Any, name: str) -> float:
+    """A number of seconds (or the like) > 0; bools are refused."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or not value > 0:
+        raise InvalidRequestError(f"{name} must be a number > 0, got {_got(value)}")
+    return float(value)
+
+
+def retries(value: Any, name: str) -> int:
+    """A retry count: an int >= 0."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidRequestError(f"{name} must be an int >= 0, got {_got(value)}")
+    return value
 
 
 def id_text(value: Any, name: str) -> str:
@@ -167,9 +188,7 @@ def query(fields: Mapping[str, Any]) -> dict[str, str]:
 
 def sequence_of(cls: type[T], values: Any, name: str) -> Sequence[T]:
     """A non-empty list whose items are all ``cls`` instances."""
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise InvalidRequestError(f"{name} must be a list of {cls.__name__}, got {_got(values)}")
-    items = list(values)
+    items = list(_iterable(values, name, cls.__name__))
     if not items:
         raise InvalidRequestError(f"{name} must not be empty")
     for index, item in enumerate(items):

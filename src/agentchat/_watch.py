@@ -25,14 +25,7 @@ from typing import Final, Literal
 import anyio
 import attrs
 
-from ._exceptions import (
-    AgentChatError,
-    APIConnectionError,
-    APITimeoutError,
-    RateLimitError,
-    ResponseFormatError,
-    ServerError,
-)
+from ._exceptions import TRANSIENT_ERRORS, AgentChatError
 from .models import Chat, ChatList
 
 __all__ = ["ChatEvent", "ChatWatcher"]
@@ -41,14 +34,6 @@ logger: Final = logging.getLogger("agentchat")
 
 #: Longest wait between polls after repeated transient failures.
 BACKOFF_MAX: Final = 60.0
-
-_TRANSIENT: Final = (
-    APIConnectionError,
-    APITimeoutError,
-    RateLimitError,
-    ServerError,
-    ResponseFormatError,
-)
 
 
 @attrs.frozen(kw_only=True)
@@ -126,7 +111,7 @@ class ChatWatcher:
                     continue  # closed while we waited: the loop's top ends it
             try:
                 chat_list = await self._poll()
-            except _TRANSIENT as exc:
+            except TRANSIENT_ERRORS as exc:
                 self._back_off(exc)
                 continue
             except AgentChatError:

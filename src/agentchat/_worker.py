@@ -28,15 +28,7 @@ import anyio
 import attrs
 from anyio.abc import TaskStatus
 
-from ._exceptions import (
-    AgentChatError,
-    APIConnectionError,
-    APITimeoutError,
-    OutcomeUnknownError,
-    RateLimitError,
-    ResponseFormatError,
-    ServerError,
-)
+from ._exceptions import TRANSIENT_ERRORS, AgentChatError, OutcomeUnknownError
 from .models import Chat, ChatType
 
 if TYPE_CHECKING:
@@ -48,14 +40,6 @@ logger: Final = logging.getLogger("agentchat")
 
 #: ``async def handler(chat: AsyncAgentChat, item: Chat) -> None``
 ChatHandler = Callable[["AsyncAgentChat", Chat], Awaitable[object]]
-
-_TRANSIENT: Final = (
-    APIConnectionError,
-    APITimeoutError,
-    RateLimitError,
-    ServerError,
-    ResponseFormatError,
-)
 
 
 @attrs.frozen(kw_only=True)
@@ -177,7 +161,7 @@ class ChatWorker:
                         await self._slots.acquire()
                     self._start(chat)
                     started = True
-            except _TRANSIENT as exc:
+            except TRANSIENT_ERRORS as exc:
                 failures += 1
                 delay = min(60.0, self._poll_interval * 2.0 ** min(failures, 10))
                 logger.warning("chat worker: %s; trying again in %.2fs", exc, delay)
