@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import respx
 
+from . import fakes
 from .fakes import BASE_URL, FakeAgentChat
 
 pytest_plugins = ["agentchat.simulator.pytest_plugin"]
@@ -16,10 +17,56 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture
-def router() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE_URL, assert_all_called=False, assert_all_mocked=True) as mock:
-        yield mock
+# On the aiohttp transport (``AGENTCHAT_TRANSPORT=aiohttp``; asyncio only) trio
+# cases are deselected, as are the tests marked ``httpx_only``.
+TRANSPORT = fakes.TRANSPORT
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "httpx_only: about httpx itself (its client, transports or exceptions)"
+    )
+
+
+def pytest_report_header() -> str:
+    return f"agentchat transport: {TRANSPORT}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if TRANSPORT != "aiohttp":
+        return
+    kept, deselected = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_trio = callspec is not None and callspec.params.get("anyio_backend") == "trio"
+        if on_trio or item.get_closest_marker("httpx_only") is not None:
+            deselected.append(item)
+        else:
+            kept.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+if TRANSPORT == "aiohttp":
+    from .bridge import Bridge
+
+    @pytest.fixture
+    async def router() -> AsyncIterator[respx.MockRouter]:
+        with respx.mock(base_url=BASE_URL, assert_all_called=False, assert_all_mocked=True) as mock:
+            async with Bridge(mock, BASE_URL) as bridge:
+                fakes.BRIDGE_URL = bridge.url
+                try:
+                    yield mock
+                finally:
+                    fakes.BRIDGE_URL = None
+
+else:
+
+    @pytest.fixture
+    def router() -> Iterator[respx.MockRouter]:
+        with respx.mock(base_url=BASE_URL, assert_all_called=False, assert_all_mocked=True) as mock:
+            yield mock
 
 
 @pytest.fixture

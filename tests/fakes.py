@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -77,8 +78,20 @@ class FakeAgentChat:
         ]
 
 
+#: The transport the suite runs on: ``AGENTCHAT_TRANSPORT=aiohttp make pytest``
+#: runs it on the aiohttp transport (the library reads the same variable).
+TRANSPORT = os.environ.get("AGENTCHAT_TRANSPORT", "httpx").strip().lower() or "httpx"
+
+#: Where the fake server listens when the suite runs on the aiohttp transport
+#: (``tests/bridge.py``); ``None`` on httpx, where respx intercepts in process.
+BRIDGE_URL: str | None = None
+
+
 def make_client(**kwargs: Any) -> AsyncAgentChat:
     """An ``AsyncAgentChat`` for the fake server; keep-alive off unless asked."""
+    own_wire = "http_client" in kwargs or "transport" in kwargs
+    if BRIDGE_URL is not None and not own_wire and kwargs.get("base_url", BASE_URL) == BASE_URL:
+        kwargs["base_url"] = BRIDGE_URL
     kwargs.setdefault("base_url", BASE_URL)
     kwargs.setdefault("keep_alive_interval", None)
     return AsyncAgentChat(EMAIL, PASSWORD, **kwargs)

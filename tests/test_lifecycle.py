@@ -12,6 +12,7 @@ import respx
 
 from agentchat import AsyncAgentChat, InvalidRequestError, LogonError, NotFoundError
 
+from . import fakes
 from .fakes import BASE_URL, EMAIL, PASSWORD, FakeAgentChat, make_client
 
 pytestmark = pytest.mark.anyio
@@ -97,10 +98,11 @@ async def test_caller_http_client_is_never_closed(api: FakeAgentChat) -> None:
     assert api.logon.call_count == 2
 
 
+@pytest.mark.httpx_only
 async def test_owned_http_client_is_closed(api: FakeAgentChat) -> None:
     client = make_client()
     async with client:
-        http = client._core.pipeline.http  # type: ignore[union-attr]
+        http = client._core.pipeline.http.client  # type: ignore[union-attr]
         assert not http.is_closed
     assert http.is_closed
 
@@ -273,7 +275,7 @@ async def test_configuration_falls_back_to_the_environment(
 ) -> None:
     monkeypatch.setenv("AGENTCHAT_EMAIL", EMAIL)
     monkeypatch.setenv("AGENTCHAT_PASSWORD", PASSWORD)
-    monkeypatch.setenv("AGENTCHAT_BASE_URL", BASE_URL + "/")
+    monkeypatch.setenv("AGENTCHAT_BASE_URL", (fakes.BRIDGE_URL or BASE_URL) + "/")
     monkeypatch.setenv("AGENTCHAT_VERSION", "9")
     monkeypatch.setenv("AGENTCHAT_API_KEY", "env-key-1")
     api = FakeAgentChat(router)

@@ -138,6 +138,7 @@ async def test_retry_after_beyond_the_bound_is_not_waited_for(api: FakeAgentChat
     assert route.call_count == 1
 
 
+@pytest.mark.httpx_only  # raises httpx's exceptions in process
 async def test_send_message_read_timeout_is_outcome_unknown_and_sent_once(
     api: FakeAgentChat,
 ) -> None:
@@ -174,9 +175,10 @@ async def test_unsafe_calls_are_never_resent_when_they_may_have_been_processed(
 @pytest.mark.parametrize(
     "refusal",
     [
-        httpx.ConnectError("refused"),
-        httpx.ConnectTimeout("no answer"),
-        httpx.PoolTimeout("pool"),
+        # On the aiohttp transport tests/test_wires.py makes these happen on real sockets.
+        pytest.param(httpx.ConnectError("refused"), marks=pytest.mark.httpx_only),
+        pytest.param(httpx.ConnectTimeout("no answer"), marks=pytest.mark.httpx_only),
+        pytest.param(httpx.PoolTimeout("pool"), marks=pytest.mark.httpx_only),
         httpx.Response(503),
         httpx.Response(429, headers={"Retry-After": "0"}),
     ],
@@ -213,6 +215,7 @@ async def test_safe_calls_are_retried_on_transient_failures(
     assert route.call_count == 3
 
 
+@pytest.mark.httpx_only  # raises httpx's exceptions in process
 async def test_retries_stop_at_max_retries(api: FakeAgentChat) -> None:
     route = api.router.get("/api/GetChatList").mock(side_effect=httpx.ReadTimeout("slow"))
     async with make_client(max_retries=1) as chat:
@@ -224,6 +227,7 @@ async def test_retries_stop_at_max_retries(api: FakeAgentChat) -> None:
         assert route.call_count == 3
 
 
+@pytest.mark.httpx_only  # raises httpx's exceptions in process
 async def test_connection_errors_after_retries_are_api_connection_errors(
     api: FakeAgentChat,
 ) -> None:

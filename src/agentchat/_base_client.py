@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import copy
 import enum
+import functools
 import inspect
 import ipaddress
 import logging
 import os
+import ssl
 import weakref
 from collections.abc import Callable, Mapping
 from contextlib import AsyncExitStack
 from types import TracebackType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 import anyio
 import attrs
@@ -30,6 +32,7 @@ from ._redaction import Secret, install_log_filter
 from ._routes import Route
 from ._session import Session
 from ._transport import Pipeline, RequestOptions, decode, parse
+from ._wire import HttpxWire, Reply, Wire
 from .models import LogonResult
 
 __all__ = [
@@ -94,7 +97,7 @@ class _Core:
     password: Secret
     api_key: Secret | None
     http_client: httpx.AsyncClient | None
-    transport: httpx.AsyncBaseTransport | None
+    transport: httpx.AsyncBaseTransport | Literal["httpx", "aiohttp"] | None
     timeout: httpx.Timeout
     max_concurrency: int | None
     keep_alive_interval: float | None
@@ -120,7 +123,7 @@ class ClientBase:
         version: str | None = None,
         api_key: str | None = None,
         http_client: httpx.AsyncClient | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx.AsyncBaseTransport | Literal["httpx", "aiohttp"] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         max_concurrency: int | None = None,
@@ -157,7 +160,18 @@ class ClientBase:
                 "on_logon_error must be a plain function; it is called from the keep-alive "
                 "task and is not awaited"
             )
-        if http_client is not None and transport is not None:
+        if transport is None and http_client is None:
+            transport = _transport_from_env()
+        if isinstance(transport, str) and transport not in ("httpx", "aiohttp"):
+            raise InvalidRequestError(
+                f'transport must be "httpx", "aiohttp" or an httpx transport, got {transport!r}'
+            )
+        if transport is not None and not isinstance(transport, str | httpx.AsyncBaseTransport):
+            raise InvalidRequestError(
+                'transport must be "httpx", "aiohttp" or an httpx.AsyncBaseTransport, '
+                f"got {type(transport).__name__}"
+            )
+        if http_client is not None and transport not in (None, "httpx"):
             raise InvalidRequestError("give either http_client or transport, not both")
         self._options = RequestOptions(max_retries=max_retries)
         self._core = _Core(
@@ -195,25 +209,14 @@ class ClientBase:
         core.closed_event = anyio.Event()
         try:
             async with AsyncExitStack() as stack:
-                http = core.http_client
-                if http is None:
-                    http = httpx.AsyncClient(
-                        transport=core.transport,
-                        timeout=core.timeout,
-                        limits=httpx.Limits(
-                            max_connections=core.max_concurrency or DEFAULT_MAX_CONNECTIONS,
-                            max_keepalive_connections=core.max_concurrency
-                            or DEFAULT_MAX_CONNECTIONS,
-                        ),
-                    )
-                    stack.push_async_callback(_close_shielded, http)
+                wire, limiter = await _open_wire(core, stack)
                 core.pipeline = Pipeline(
-                    http=http,
+                    http=wire,
                     base_url=core.base_url,
                     version=core.version,
-                    limiter=_limiter_for(http, core.max_concurrency),
-                    api_key=core.api_key,
+                    limiter=limiter,
                     timeout=core.timeout,
+                    api_key=core.api_key,
                 )
                 core.session = Session(
                     pipeline=core.pipeline,
@@ -349,7 +352,7 @@ class ClientBase:
         *,
         params: Mapping[str, str] | None = None,
         body: Any = None,
-    ) -> httpx.Response:
+    ) -> Reply:
         pipeline, _ = self._open_core()
         return await pipeline.call(route, self._options, params=params, body=body)
 
@@ -433,34 +436,59 @@ def _bare_id(result: type[Any], value: Any) -> dict[str, Any] | None:
     return {required[0]: value} if len(required) == 1 else None
 
 
+async def _open_wire(core: _Core, stack: AsyncExitStack) -> tuple[Wire, anyio.CapacityLimiter]:
+    """The wire the client sends on, and the limiter of its pool's slots.
+
+    Closing what the client created is pushed on ``stack``; a caller's own
+    ``http_client`` is never closed.
+    """
+    size = core.max_concurrency or DEFAULT_MAX_CONNECTIONS
+    if core.transport == "aiohttp":
+        from ._aiohttp import close_session, open_aiohttp_wire
+
+        aiohttp_wire, session = await open_aiohttp_wire(size)
+        stack.push_async_callback(close_session, session)
+        return aiohttp_wire, anyio.CapacityLimiter(size)
+    http = core.http_client
+    if http is None:
+        transport = core.transport if core.transport != "httpx" else None
+        http = httpx.AsyncClient(
+            transport=transport,
+            timeout=core.timeout,
+            limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+            verify=_ssl_context(),
+        )
+        stack.push_async_callback(_close_shielded, http)
+    wire = HttpxWire(http)
+    if core.max_concurrency is not None:
+        return wire, anyio.CapacityLimiter(core.max_concurrency)
+    limiter = _POOL_LIMITERS.get(http)
+    if limiter is None:
+        limiter = anyio.CapacityLimiter(wire.pool_size or DEFAULT_MAX_CONNECTIONS)
+        _POOL_LIMITERS[http] = limiter
+    return wire, limiter
+
+
+def _transport_from_env() -> Literal["httpx", "aiohttp"] | None:
+    value = os.environ.get("AGENTCHAT_TRANSPORT", "").strip().lower()
+    if not value:
+        return None
+    if value not in ("httpx", "aiohttp"):
+        raise InvalidRequestError(
+            f'AGENTCHAT_TRANSPORT must be "httpx" or "aiohttp", got {value!r}'
+        )
+    return "aiohttp" if value == "aiohttp" else "httpx"
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """httpx's default SSL context, built once: each one costs ~1 MB and milliseconds."""
+    return httpx.create_ssl_context()
+
+
 async def _close_shielded(http: httpx.AsyncClient) -> None:
     with anyio.CancelScope(shield=True):
         await http.aclose()
-
-
-def _limiter_for(http: httpx.AsyncClient, max_concurrency: int | None) -> anyio.CapacityLimiter:
-    if max_concurrency is not None:
-        return anyio.CapacityLimiter(max_concurrency)
-    limiter = _POOL_LIMITERS.get(http)
-    if limiter is None:
-        limiter = anyio.CapacityLimiter(_pool_size(http) or DEFAULT_MAX_CONNECTIONS)
-        _POOL_LIMITERS[http] = limiter
-    return limiter
-
-
-def _pool_size(http: httpx.AsyncClient) -> int | None:
-    """The connection limit of an httpx client's default pool, when it has one.
-
-    httpx exposes no public accessor, so this reads httpcore's pool and falls
-    back to ``DEFAULT_MAX_CONNECTIONS`` for other transports (or pass
-    ``max_concurrency``).
-    """
-    transport = getattr(http, "_transport", None)
-    pool = getattr(transport, "_pool", None)
-    size = getattr(pool, "_max_connections", None)
-    if isinstance(size, int) and 0 < size <= 100_000:
-        return size
-    return None
 
 
 def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> None:

@@ -24,7 +24,6 @@ from typing import Any, Final
 import anyio
 import attrs
 import cattrs
-import httpx
 from anyio.abc import TaskStatus
 
 from . import _routes as routes
@@ -36,6 +35,7 @@ from ._exceptions import (
 )
 from ._redaction import MASK, Secret, redact
 from ._transport import Pipeline, RequestOptions, decode, format_error
+from ._wire import Reply
 from .models import LogonResult
 
 __all__ = ["Session"]
@@ -233,7 +233,7 @@ def _find_token(data: Any, depth: int = 0) -> tuple[str, Any] | None:
     return None
 
 
-def _parse_logon(converter: cattrs.Converter, response: httpx.Response) -> tuple[str, LogonResult]:
+def _parse_logon(converter: cattrs.Converter, response: Reply) -> tuple[str, LogonResult]:
     route = routes.AGENT_LOGON
     try:
         data = decode(route, response)

@@ -51,6 +51,7 @@ from ._exceptions import (
 )
 from ._redaction import Secret, redact
 from ._routes import Route
+from ._wire import Reply, Wire
 
 __all__ = ["Authenticator", "Pipeline", "RequestOptions", "decode", "format_error", "parse"]
 
@@ -122,12 +123,12 @@ class _CallState:
 class Pipeline:
     """Sends requests for one client; shared by its session and its methods."""
 
-    http: httpx.AsyncClient
+    http: Wire
     base_url: str
     version: str
     limiter: anyio.CapacityLimiter
+    timeout: httpx.Timeout
     api_key: Secret | None = None
-    timeout: httpx.Timeout | None = None
     auth: Authenticator | None = None
     #: Counters, read by tests and by ``AsyncAgentChat.stats``.
     retries: int = 0
@@ -139,7 +140,7 @@ class Pipeline:
         *,
         params: Mapping[str, str] | None = None,
         body: Any = None,
-    ) -> httpx.Response:
+    ) -> Reply:
         """Send one API call; return its 2xx response or raise an ``AgentChatError``."""
         state = _CallState()
         if options.deadline is None:
@@ -160,7 +161,7 @@ class Pipeline:
         params: Mapping[str, str] | None,
         body: Any,
         state: _CallState,
-    ) -> httpx.Response:
+    ) -> Reply:
         url = self.base_url + route.path
         headers = {"Accept": "*/*"}  # as the reference's requests do; ExportChat is CSV
         content: bytes | None = None
@@ -169,7 +170,7 @@ class Pipeline:
             headers["Content-Type"] = "application/json"
         if self.api_key is not None:
             headers["apikey"] = self.api_key.get()
-        timeout: Any = options.timeout or self.timeout or httpx.USE_CLIENT_DEFAULT
+        timeout = options.timeout or self.timeout
         attempt = 0
         relogged = False
         error: Exception
@@ -182,13 +183,12 @@ class Pipeline:
                 assert self.auth is not None
                 token, generation = await self.auth.token()
                 query["SessionToken"] = token
-            request = self.http.build_request(
-                route.method, url, params=query, content=content, headers=headers, timeout=timeout
-            )
             async with self.limiter:
                 state.in_flight = not route.safe
                 try:
-                    response = await self._send_and_read(request)
+                    response = await self.http.send(
+                        route.method, url, query, headers, content, timeout
+                    )
                 except httpx.TransportError as exc:
                     error, retryable = _transport_error(route, exc)
                     if not retryable or attempt >= options.max_retries:
@@ -204,7 +204,7 @@ class Pipeline:
                 continue
 
             status = response.status_code
-            if 200 <= status < 300 and response.extensions.get("agentchat_undecodable"):
+            if 200 <= status < 300 and response.undecodable:
                 raise format_error(route, response, "does not match its Content-Encoding")
             if 200 <= status < 300:
                 if route.session:
@@ -243,38 +243,6 @@ class Pipeline:
             relogged = False  # a new attempt may re-log on once more
             await self._wait_retry(route, delay, attempt, error)
 
-    async def _send_and_read(self, request: httpx.Request) -> httpx.Response:
-        """Send, read the raw body, and decode it here, where a bad encoding is ours to name.
-
-        A body that does not match its ``Content-Encoding`` would otherwise come
-        out of httpx as a ``DecodingError`` (not a transport error) from inside
-        ``send()``; here it becomes an undecoded response the caller can judge.
-        """
-        streamed = await self.http.send(request, stream=True)
-        if streamed.is_stream_consumed:  # an event hook of the caller's read it
-            await streamed.aclose()
-            return streamed
-        try:
-            chunks: list[bytes] = []
-            parts = streamed.aiter_raw()
-            try:
-                async for part in parts:
-                    chunks.append(part)
-            finally:
-                # A half-read body's generator is closed here, not by the GC.
-                await parts.aclose()  # type: ignore[attr-defined]
-        finally:
-            await streamed.aclose()
-        raw = b"".join(chunks)
-        try:
-            return httpx.Response(
-                streamed.status_code, headers=streamed.headers, content=raw, request=request
-            )
-        except httpx.DecodingError:
-            undecodable = httpx.Response(streamed.status_code, content=raw, request=request)
-            undecodable.extensions["agentchat_undecodable"] = True
-            return undecodable
-
     async def _wait_retry(self, route: Route, delay: float, attempt: int, error: Exception) -> None:
         self.retries += 1
         logger.info("%s: retry %d in %.2fs after %s", route.name, attempt, delay, error)
@@ -287,7 +255,7 @@ def _backoff(attempt: int) -> float:
     return step * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(response: Reply) -> float | None:
     value = response.headers.get("Retry-After")
     if value is None:
         return None
@@ -305,13 +273,13 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(0.0, seconds)
 
 
-def _excerpt(response: httpx.Response) -> str:
+def _excerpt(response: Reply) -> str:
     text = response.content[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
     text = redact(text)
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 3] + "..."
 
 
-def _session_rejected(response: httpx.Response) -> bool:
+def _session_rejected(response: Reply) -> bool:
     if response.status_code == 401:
         return True
     return response.status_code in _EXPIRED_STATUSES and bool(
@@ -319,7 +287,7 @@ def _session_rejected(response: httpx.Response) -> bool:
     )
 
 
-def _status_error(route: Route, response: httpx.Response) -> APIStatusError:
+def _status_error(route: Route, response: Reply) -> APIStatusError:
     status = response.status_code
     cls = _STATUS_ERRORS.get(status, ServerError if status >= 500 else APIStatusError)
     excerpt = _excerpt(response)
@@ -353,7 +321,7 @@ def _transport_error(
     return APIConnectionError(f"{name}: {type(exc).__name__} ({detail})", endpoint=name), False
 
 
-def format_error(route: Route, response: httpx.Response, problem: str) -> ResponseFormatError:
+def format_error(route: Route, response: Reply, problem: str) -> ResponseFormatError:
     """A ``ResponseFormatError`` for a 2xx body: ``problem`` says what is wrong (redacted)."""
     return ResponseFormatError(
         f"{route.name} returned a body that {redact(problem)}",
@@ -363,7 +331,7 @@ def format_error(route: Route, response: httpx.Response, problem: str) -> Respon
     )
 
 
-def decode(route: Route, response: httpx.Response) -> Any:
+def decode(route: Route, response: Reply) -> Any:
     """The decoded JSON body, or ``None`` for an empty body ("no content")."""
     content = response.content
     if not content.strip():
@@ -379,7 +347,7 @@ def decode(route: Route, response: httpx.Response) -> Any:
 def parse(
     converter: cattrs.Converter,
     route: Route,
-    response: httpx.Response,
+    response: Reply,
     cls: type[T],
     *,
     data: Any = None,

@@ -1,0 +1,148 @@
+"""The aiohttp wire (``transport="aiohttp"``; the ``aiohttp`` extra).
+
+It sends the pipeline's requests straight through an ``aiohttp.ClientSession``
+with no httpx objects in between, which is where httpx spends most of its time
+per request. What differs from the httpx wire, on purpose and documented:
+
+- asyncio only (aiohttp does not run on trio);
+- bodies are decompressed here (gzip and deflate are asked for), so a body that
+  does not match its ``Content-Encoding`` is an answer with a status, as on httpx;
+- no write timeout (aiohttp has none); proxies and ``.netrc`` from the
+  environment are not read (aiohttp's ``trust_env=False``);
+- failures come out as httpx's exception classes with redacted messages and no
+  aiohttp exception chained (an aiohttp error's text can hold the request URL,
+  and so the session token).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Final
+
+import anyio
+import httpx
+
+from ._exceptions import InvalidRequestError
+from ._redaction import redact
+from ._wire import Reply, decode_content
+
+try:
+    import aiohttp
+except ImportError:  # pragma: no cover - exercised without the extra installed
+    aiohttp = None  # type: ignore[assignment]
+
+__all__ = ["AiohttpWire", "close_session", "open_aiohttp_wire"]
+
+#: Sent on every request: the encodings ``decode_content`` can undo.
+_ACCEPT_ENCODING: Final = "gzip, deflate"
+
+
+class AiohttpWire:
+    """Requests through an ``aiohttp.ClientSession`` this client owns."""
+
+    __slots__ = ("_timeouts", "pool_size", "session")
+
+    def __init__(self, session: aiohttp.ClientSession, pool_size: int) -> None:
+        self.session = session
+        self.pool_size = pool_size
+        self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        content: bytes | None,
+        timeout: httpx.Timeout,  # noqa: ASYNC109 - per-request socket timeouts, as httpx's
+    ) -> Reply:
+        try:
+            async with self.session.request(
+                method,
+                url,
+                params=query,
+                data=content,
+                headers=headers,
+                timeout=self._timeout(timeout),
+                allow_redirects=False,
+            ) as response:
+                raw = await response.read()
+                status = response.status
+                reason = response.reason or ""
+                answer_headers = response.headers
+        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:
+            # asyncio.TimeoutError is not the built-in TimeoutError before 3.11.
+            raise _translate(exc) from None
+        body = decode_content(answer_headers.get("Content-Encoding"), raw)
+        if body is None:
+            return Reply(status, reason, answer_headers, raw, undecodable=True)
+        return Reply(status, reason, answer_headers, body)
+
+    def _timeout(self, timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
+        key = (timeout.connect, timeout.read)
+        converted = self._timeouts.get(key)
+        if converted is None:
+            converted = aiohttp.ClientTimeout(total=None, sock_connect=key[0], sock_read=key[1])
+            if len(self._timeouts) < 64:  # per-call timeouts are few; never grow unbounded
+                self._timeouts[key] = converted
+        return converted
+
+
+async def open_aiohttp_wire(max_connections: int) -> tuple[AiohttpWire, aiohttp.ClientSession]:
+    """A wire on a new session (asyncio only); the caller closes the session."""
+    if aiohttp is None:
+        raise InvalidRequestError(
+            'transport="aiohttp" needs aiohttp: pip install "agentchat-client[aiohttp]"'
+        )
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        raise InvalidRequestError(
+            'transport="aiohttp" runs on asyncio only; on trio use the default transport'
+        ) from None
+    session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=max_connections, limit_per_host=0),
+        headers={"Accept-Encoding": _ACCEPT_ENCODING},
+        auto_decompress=False,
+        raise_for_status=False,
+    )
+    # aiohttp resends a GET, PUT or DELETE by itself when a reused connection
+    # drops; here the pipeline alone decides what may be resent (AgentChat has
+    # GET calls that are not safe to repeat). aiohttp's own test client turns
+    # it off the same way; there is no public switch.
+    if hasattr(session, "_retry_connection"):
+        session._retry_connection = False
+    return AiohttpWire(session, max_connections), session
+
+
+async def close_session(session: aiohttp.ClientSession) -> None:
+    with anyio.CancelScope(shield=True):
+        await session.close()
+
+
+#: Sent, and the answer broke off or was malformed.
+_PROTOCOL_ERRORS: Final = (
+    (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientResponseError)
+    if aiohttp is not None
+    else ()
+)
+
+
+def _translate(exc: BaseException) -> httpx.TransportError:
+    """The httpx exception that says the same thing, with a redacted message."""
+    detail = redact(str(exc)) or type(exc).__name__
+    cls: type[httpx.TransportError]
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        cls = httpx.ConnectTimeout
+    elif isinstance(exc, aiohttp.ClientConnectorError):
+        cls = httpx.ConnectError
+    elif isinstance(exc, asyncio.TimeoutError | TimeoutError):
+        cls = httpx.ReadTimeout
+    elif isinstance(exc, _PROTOCOL_ERRORS):
+        cls = httpx.RemoteProtocolError
+    elif isinstance(exc, aiohttp.ClientOSError | aiohttp.ClientConnectionError):
+        cls = httpx.ReadError
+    else:
+        cls = httpx.TransportError
+    return cls(f"{type(exc).__name__}: {detail}")

@@ -1,0 +1,187 @@
+"""The wire: one request out, one whole answer back, on httpx or on aiohttp.
+
+The pipeline (``_transport.py``) decides what to send and what an answer means;
+a wire only moves bytes. Two implement it:
+
+- ``HttpxWire`` on an ``httpx.AsyncClient`` (the default, and the one a
+  caller's own ``http_client`` uses: its headers, cookies, auth, hooks and
+  mounts all apply);
+- ``AiohttpWire`` (``_aiohttp.py``, the ``aiohttp`` extra) on an
+  ``aiohttp.ClientSession``: asyncio only, and several times faster per request
+  than httpx under load.
+
+Both raise httpx's exception classes for network failures, so the pipeline
+translates them in one place whatever the wire.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from typing import Final, Protocol
+
+import httpx
+
+__all__ = ["HttpxWire", "Reply", "Wire", "decode_content"]
+
+
+class Reply:
+    """A whole answer: status, headers (case-insensitive ``get``) and the decoded body.
+
+    ``undecodable`` is set when the body did not match its ``Content-Encoding``;
+    ``content`` then holds the raw bytes.
+    """
+
+    __slots__ = ("content", "headers", "reason_phrase", "status_code", "undecodable")
+
+    def __init__(
+        self,
+        status_code: int,
+        reason_phrase: str,
+        headers: Mapping[str, str],
+        content: bytes,
+        *,
+        undecodable: bool = False,
+    ) -> None:
+        self.status_code = status_code
+        self.reason_phrase = reason_phrase
+        self.headers = headers
+        self.content = content
+        self.undecodable = undecodable
+
+    def __repr__(self) -> str:  # never the body: a logon answer holds a token
+        return f"<Reply {self.status_code} ({len(self.content)} bytes)>"
+
+
+class Wire(Protocol):
+    """What the pipeline needs to put a request on the wire."""
+
+    @property
+    def pool_size(self) -> int | None:
+        """The connection limit, when the wire knows it (for the limiter)."""
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        content: bytes | None,
+        timeout: httpx.Timeout,
+    ) -> Reply:
+        """Send one request and read its whole answer.
+
+        Raises an ``httpx.TransportError`` subclass when no answer arrives.
+        """
+
+
+class HttpxWire:
+    """Requests through an ``httpx.AsyncClient`` (``build_request`` then ``send``)."""
+
+    __slots__ = ("client", "pool_size")
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.pool_size = _pool_size(client)
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        content: bytes | None,
+        timeout: httpx.Timeout,
+    ) -> Reply:
+        client = self.client
+        request = client.build_request(
+            method, url, params=query, content=content, headers=headers, timeout=timeout
+        )
+        # Streamed and read raw here, so that a body that does not match its
+        # Content-Encoding is an answer we can name (with its status), not an
+        # httpx.DecodingError from inside send().
+        response = await client.send(request, stream=True)
+        try:
+            if response.is_stream_consumed:  # an event hook of the caller's read it
+                return Reply(
+                    response.status_code, response.reason_phrase, response.headers, response.content
+                )
+            chunks: list[bytes] = []
+            parts = response.aiter_raw()
+            try:
+                async for part in parts:
+                    chunks.append(part)
+            finally:
+                # A half-read body's generator is closed here, not by the GC.
+                await parts.aclose()  # type: ignore[attr-defined]
+        finally:
+            await response.aclose()
+        raw = b"".join(chunks)
+        encoding = response.headers.get("Content-Encoding")
+        if encoding is None or encoding.strip().lower() in _IDENTITY:
+            return Reply(response.status_code, response.reason_phrase, response.headers, raw)
+        try:
+            # httpx's own decoders (gzip, deflate, and br/zstd when installed).
+            decoded = httpx.Response(200, headers={"Content-Encoding": encoding}, content=raw)
+            body = decoded.content
+        except httpx.DecodingError:
+            return Reply(
+                response.status_code,
+                response.reason_phrase,
+                response.headers,
+                raw,
+                undecodable=True,
+            )
+        return Reply(response.status_code, response.reason_phrase, response.headers, body)
+
+
+_IDENTITY: Final = frozenset({"", "identity"})
+
+
+def decode_content(encoding: str | None, raw: bytes) -> bytes | None:
+    """``raw`` decoded by its ``Content-Encoding`` (gzip, deflate), or ``None`` if it cannot be.
+
+    Encodings are undone last-applied first; an unknown one cannot be decoded.
+    """
+    if encoding is None:
+        return raw
+    body = raw
+    for coding in reversed([c.strip().lower() for c in encoding.split(",")]):
+        try:
+            if coding in _IDENTITY:
+                continue
+            if coding in ("gzip", "x-gzip"):
+                body = _inflate(body, 16 + zlib.MAX_WBITS)
+            elif coding == "deflate":
+                try:
+                    body = _inflate(body, zlib.MAX_WBITS)
+                except zlib.error:  # "deflate" sent as a raw stream, as some servers do
+                    body = _inflate(body, -zlib.MAX_WBITS)
+            else:
+                return None
+        except zlib.error:
+            return None
+    return body
+
+
+def _inflate(data: bytes, wbits: int) -> bytes:
+    decompressor = zlib.decompressobj(wbits)
+    body = decompressor.decompress(data) + decompressor.flush()
+    if not decompressor.eof:
+        raise zlib.error("truncated stream")
+    return body
+
+
+def _pool_size(http: httpx.AsyncClient) -> int | None:
+    """The connection limit of an httpx client's default pool, when it has one.
+
+    httpx exposes no public accessor, so this reads httpcore's pool; other
+    transports give ``None`` (the client then uses its default, or pass
+    ``max_concurrency``).
+    """
+    transport = getattr(http, "_transport", None)
+    pool = getattr(transport, "_pool", None)
+    size = getattr(pool, "_max_connections", None)
+    if isinstance(size, int) and 0 < size <= 100_000:
+        return size
+    return None
