@@ -7,11 +7,13 @@ STAMP  := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-simulator
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test matrix lint typecheck pytest venv clean
+BENCH_STAMP := $(VENV)/.installed-bench
+.PHONY: help demo test bench matrix lint typecheck pytest venv clean
 
 help:
 	@echo "make demo   - a scripted agent against the local simulator (creates $(VENV))"
-	@echo "make test   - ruff, mypy --strict and the whole test suite (creates $(VENV))"
+	@echo "make test   - ruff, mypy --strict and the whole test suite, on httpx then aiohttp"
+	@echo "make bench  - the benchmarks: load against raw httpx/aiohttp, parsing, idle sessions"
 	@echo "make matrix - the test suite on Python 3.10, 3.11, 3.12 and 3.13 (tox)"
 	@echo "make lint   - ruff check and ruff format --check"
 	@echo "make typecheck / make pytest - mypy --strict / the test suite alone"
@@ -36,6 +38,16 @@ $(DEMO_STAMP): pyproject.toml
 demo: $(DEMO_STAMP)
 	$(BIN)/agentchat demo
 
+# The benchmarks need the bench extra (aiohttp, matplotlib); a dev install includes it.
+$(BENCH_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -43,8 +55,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The whole suite on the default transport (httpx; asyncio and trio), then again
+# on the aiohttp transport (asyncio only; see tests/conftest.py).
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -W error
+	AGENTCHAT_TRANSPORT=aiohttp $(BIN)/python -m pytest -W error
 
 test: lint typecheck pytest
 

@@ -1,14 +1,18 @@
 """A small HTTP/1.1 keep-alive AgentChat server on 127.0.0.1, for tests over real sockets.
 
 It runs in the test's own event loop (anyio streams, so asyncio or trio) and
-answers AgentLogon, AgentLogoff, KeepAlive, and GetChatList (after an optional
-``delay`` per request). It counts requests per path, connections accepted, and
-the most connections open and requests in progress at once.
+answers AgentLogon, AgentLogoff, KeepAlive, GetChatList (after an optional
+``delay`` per request), GrabChat and SendMessage. It counts requests per path,
+connections accepted, and the most connections open and requests in progress at
+once. ``faults`` makes a path misbehave: ``"drop"`` (read the request, close
+without answering), ``"hang"`` (never answer), ``"gzip"`` (a gzip-encoded
+answer) or ``"bad-gzip"`` (an answer that claims gzip and is not).
 """
 
 from __future__ import annotations
 
 import collections
+import gzip
 import itertools
 import json
 from collections.abc import AsyncIterator
@@ -43,6 +47,7 @@ class LoopbackServer:
         self.max_open = 0
         self.in_progress = 0
         self.max_in_progress = 0
+        self.faults: dict[str, str] = {}
         self._tokens = itertools.count(1)
 
     async def handle(self, stream: SocketStream) -> None:
@@ -83,15 +88,24 @@ class LoopbackServer:
         self.requests[path] += 1
         self.in_progress += 1
         self.max_in_progress = max(self.max_in_progress, self.in_progress)
+        fault = self.faults.get(path)
         try:
             if self.delay and path == "/api/GetChatList":
                 await anyio.sleep(self.delay)
+            if fault == "hang":
+                await anyio.sleep_forever()
             status, payload = self._route(method, path, body)
         finally:
             # Counted down before answering: the client sends its next request
             # only once it has this answer, so the count never overstates.
             self.in_progress -= 1
-        await self._respond(stream, status, payload, keep_alive=keep_alive)
+        if fault == "drop":
+            return False  # closed with no answer, after the request was read
+        extra: dict[str, str] = {}
+        if fault in ("gzip", "bad-gzip"):
+            extra["Content-Encoding"] = "gzip"
+            payload = gzip.compress(payload) if fault == "gzip" else b"not gzip at all"
+        await self._respond(stream, status, payload, keep_alive=keep_alive, headers=extra)
         return keep_alive
 
     def _route(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
@@ -107,16 +121,28 @@ class LoopbackServer:
             return 200, b""
         if (method, path) == ("GET", "/api/GetChatList"):
             return 200, json.dumps(CHATS).encode()
+        if (method, path) == ("GET", "/api/GrabChat"):
+            return 200, json.dumps(CHATS[0]).encode()
+        if (method, path) == ("POST", "/api/SendMessage"):
+            return 200, b'{"MessageID": 1}'
         return 404, b'{"Message": "no such endpoint"}'
 
     @staticmethod
-    async def _respond(stream: SocketStream, status: int, body: bytes, *, keep_alive: bool) -> None:
+    async def _respond(
+        stream: SocketStream,
+        status: int,
+        body: bytes,
+        *,
+        keep_alive: bool,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         reason = {200: "OK", 400: "Bad Request", 404: "Not Found"}
         head = [
             f"HTTP/1.1 {status} {reason.get(status, 'Not Implemented')}",
             "Content-Type: application/json",
             f"Content-Length: {len(body)}",
             f"Connection: {'keep-alive' if keep_alive else 'close'}",
+            *(f"{name}: {value}" for name, value in (headers or {}).items()),
         ]
         await stream.send(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
 

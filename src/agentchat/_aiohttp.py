@@ -25,10 +25,11 @@ import httpx
 
 from ._exceptions import InvalidRequestError
 from ._redaction import redact
-from ._wire import Reply, decode_content
+from ._wire import Reply, URLCache, decode_content
 
 try:
     import aiohttp
+    import yarl
 except ImportError:  # pragma: no cover - exercised without the extra installed
     aiohttp = None  # type: ignore[assignment]
 
@@ -41,11 +42,12 @@ _ACCEPT_ENCODING: Final = "gzip, deflate"
 class AiohttpWire:
     """Requests through an ``aiohttp.ClientSession`` this client owns."""
 
-    __slots__ = ("_timeouts", "pool_size", "session")
+    __slots__ = ("_timeouts", "_urls", "pool_size", "session")
 
     def __init__(self, session: aiohttp.ClientSession, pool_size: int) -> None:
         self.session = session
         self.pool_size = pool_size
+        self._urls = URLCache(_yarl_url)
         self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
 
     async def send(
@@ -60,8 +62,7 @@ class AiohttpWire:
         try:
             async with self.session.request(
                 method,
-                url,
-                params=query,
+                self._urls.get(url, query),
                 data=content,
                 headers=headers,
                 timeout=self._timeout(timeout),
@@ -87,6 +88,10 @@ class AiohttpWire:
             if len(self._timeouts) < 64:  # per-call timeouts are few; never grow unbounded
                 self._timeouts[key] = converted
         return converted
+
+
+def _yarl_url(url: str, query: Mapping[str, str]) -> yarl.URL:
+    return yarl.URL(url).with_query(query)
 
 
 async def open_aiohttp_wire(max_connections: int) -> tuple[AiohttpWire, aiohttp.ClientSession]:

@@ -183,7 +183,14 @@ class Pipeline:
                 assert self.auth is not None
                 token, generation = await self.auth.token()
                 query["SessionToken"] = token
-            async with self.limiter:
+            # A free slot is taken without a trip through the event loop (anyio's
+            # acquire() always yields once); with none free, the call queues
+            # first come, first served.
+            try:
+                self.limiter.acquire_on_behalf_of_nowait(state)
+            except anyio.WouldBlock:
+                await self.limiter.acquire_on_behalf_of(state)
+            try:
                 state.in_flight = not route.safe
                 try:
                     response = await self.http.send(
@@ -197,6 +204,8 @@ class Pipeline:
                     delay: float | None = _backoff(attempt)
                 else:
                     delay = None
+            finally:
+                self.limiter.release_on_behalf_of(state)
             if delay is not None:
                 attempt += 1
                 relogged = False  # a new attempt may re-log on once more

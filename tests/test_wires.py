@@ -1,0 +1,167 @@
+"""Both transports over real sockets: what the network does, each wire says the same way.
+
+respx cannot make a connection fail or a body arrive gzip-encoded on aiohttp, so
+these tests run a loopback server (``tests/loopback.py``) and parametrize the
+transport explicitly: they run in both suite runs.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any, Literal
+
+import anyio
+import httpx
+import pytest
+
+from agentchat import (
+    APIConnectionError,
+    APITimeoutError,
+    AsyncAgentChat,
+    InvalidRequestError,
+    OutcomeUnknownError,
+    ResponseFormatError,
+)
+
+from .fakes import EMAIL, PASSWORD
+from .loopback import CHATS, LoopbackServer, serve
+
+pytestmark = pytest.mark.anyio
+
+Transport = Literal["httpx", "aiohttp"]
+TRANSPORTS = pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+
+
+def client(server_url: str, transport: Transport, **kwargs: Any) -> AsyncAgentChat:
+    kwargs.setdefault("keep_alive_interval", None)
+    return AsyncAgentChat(EMAIL, PASSWORD, base_url=server_url, transport=transport, **kwargs)
+
+
+def wire_name(chat: AsyncAgentChat) -> str:
+    pipeline = chat._core.pipeline
+    assert pipeline is not None
+    return type(pipeline.http).__name__
+
+
+@TRANSPORTS
+async def test_the_transport_argument_picks_the_wire(transport: Transport) -> None:
+    async with serve() as server, client(server.base_url, transport) as chat:
+        assert wire_name(chat) == {"httpx": "HttpxWire", "aiohttp": "AiohttpWire"}[transport]
+        assert [c.chat_id for c in await chat.get_chat_list()] == [101, 102]
+    assert server.requests["/api/AgentLogoff"] == 1
+
+
+@TRANSPORTS
+async def test_a_refused_connection_is_resent_even_for_unsafe_calls(transport: Transport) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    chat = client(f"http://127.0.0.1:{port}", transport, max_retries=1)
+    with anyio.fail_after(10), pytest.raises(APIConnectionError, match="could not connect"):
+        async with chat:
+            pass
+
+
+@TRANSPORTS
+async def test_an_unsafe_get_dropped_after_it_was_read_is_sent_once(
+    transport: Transport,
+) -> None:
+    # GrabChat is a GET: aiohttp would resend it by itself on a reused
+    # connection that drops. It must reach the server exactly once.
+    async with serve() as server, client(server.base_url, transport, max_retries=3) as chat:
+        server.faults["/api/GrabChat"] = "drop"
+        with anyio.fail_after(10), pytest.raises(OutcomeUnknownError, match="GrabChat"):
+            await chat.grab_chat()
+        assert server.requests["/api/GrabChat"] == 1
+        server.faults.clear()
+        grabbed = await chat.grab_chat()
+    assert grabbed is not None and grabbed.chat_id == int(CHATS[0]["ChatID"])
+    assert server.accepted >= 2  # the dropped connection was replaced
+
+
+@TRANSPORTS
+async def test_a_safe_call_dropped_after_it_was_read_is_retried(transport: Transport) -> None:
+    async with serve() as server, client(server.base_url, transport, max_retries=2) as chat:
+        server.faults["/api/GetChatList"] = "drop"
+        with anyio.fail_after(10), pytest.raises(APIConnectionError, match="connection lost"):
+            await chat.get_chat_list()
+    assert server.requests["/api/GetChatList"] == 3
+
+
+@TRANSPORTS
+async def test_read_timeouts_are_timeouts_and_unsafe_calls_are_not_resent(
+    transport: Transport,
+) -> None:
+    async with serve() as server, client(server.base_url, transport, timeout=0.2) as chat:
+        server.faults["/api/GetChatList"] = "hang"
+        server.faults["/api/SendMessage"] = "hang"
+        with anyio.fail_after(10):
+            with pytest.raises(APITimeoutError):
+                await chat.with_options(max_retries=1).get_chat_list()
+            with pytest.raises(OutcomeUnknownError) as unknown:
+                await chat.send_message(101, "hello")
+    assert server.requests["/api/GetChatList"] == 2
+    assert server.requests["/api/SendMessage"] == 1
+    assert isinstance(unknown.value.__cause__, httpx.ReadTimeout)
+
+
+@TRANSPORTS
+async def test_gzip_bodies_are_decoded_and_bad_ones_are_format_errors(
+    transport: Transport,
+) -> None:
+    async with serve() as server, client(server.base_url, transport) as chat:
+        server.faults["/api/GetChatList"] = "gzip"
+        assert len(await chat.get_chat_list()) == len(CHATS)
+        server.faults["/api/GetChatList"] = "bad-gzip"
+        with pytest.raises(ResponseFormatError, match="Content-Encoding") as bad:
+            await chat.get_chat_list()
+    assert bad.value.status_code == 200
+
+
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+async def test_the_aiohttp_transport_on_trio_is_a_clear_error(anyio_backend: str) -> None:
+    async with serve() as server:
+        with pytest.raises(InvalidRequestError, match="asyncio only"):
+            async with client(server.base_url, "aiohttp"):
+                pass
+        assert server.requests["/api/AgentLogon"] == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"transport": "curl"}, "transport must be"),
+        ({"transport": 42}, "transport must be"),
+        ({"transport": "aiohttp", "http_client": httpx.AsyncClient()}, "not both"),
+    ],
+    ids=["unknown-name", "not-a-transport", "with-http-client"],
+)
+async def test_a_bad_transport_is_refused_when_built(kwargs: dict[str, Any], match: str) -> None:
+    try:
+        with pytest.raises(InvalidRequestError, match=match):
+            AsyncAgentChat(EMAIL, PASSWORD, **kwargs)
+    finally:
+        http = kwargs.get("http_client")
+        if isinstance(http, httpx.AsyncClient):
+            await http.aclose()
+
+
+async def test_agentchat_transport_in_the_environment_picks_the_wire(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AGENTCHAT_TRANSPORT", "bogus")
+    with pytest.raises(InvalidRequestError, match="AGENTCHAT_TRANSPORT"):
+        AsyncAgentChat(EMAIL, PASSWORD)
+    async with serve() as server:
+        for name, wire in [("aiohttp", "AiohttpWire"), ("httpx", "HttpxWire")]:
+            monkeypatch.setenv("AGENTCHAT_TRANSPORT", name)
+            async with client_from_env(server) as chat:
+                assert wire_name(chat) == wire
+        # An explicit argument wins over the environment.
+        monkeypatch.setenv("AGENTCHAT_TRANSPORT", "aiohttp")
+        async with client(server.base_url, "httpx") as chat:
+            assert wire_name(chat) == "HttpxWire"
+
+
+def client_from_env(server: LoopbackServer) -> AsyncAgentChat:
+    return AsyncAgentChat(EMAIL, PASSWORD, base_url=server.base_url, keep_alive_interval=None)
