@@ -5,7 +5,8 @@ answers AgentLogon, AgentLogoff, KeepAlive, GetChatList (after an optional
 ``delay`` per request), GrabChat and SendMessage. It counts requests per path,
 connections accepted, and the most connections open and requests in progress at
 once. ``faults`` makes a path misbehave: ``"drop"`` (read the request, close
-without answering), ``"hang"`` (never answer), ``"gzip"`` (a gzip-encoded
+without answering), ``"hang"`` (never answer), ``"close"`` (answer, say
+keep-alive, then close the connection anyway), ``"gzip"`` (a gzip-encoded
 answer) or ``"bad-gzip"`` (an answer that claims gzip and is not).
 """
 
@@ -106,7 +107,7 @@ class LoopbackServer:
             extra["Content-Encoding"] = "gzip"
             payload = gzip.compress(payload) if fault == "gzip" else b"not gzip at all"
         await self._respond(stream, status, payload, keep_alive=keep_alive, headers=extra)
-        return keep_alive
+        return keep_alive and fault != "close"
 
     def _route(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
         if (method, path) == ("POST", "/api/AgentLogon"):

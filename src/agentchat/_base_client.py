@@ -28,6 +28,7 @@ import httpx
 from . import _validation as check
 from ._converters import default_converter
 from ._exceptions import AgentChatError, InvalidRequestError, LogonError
+from ._pool import lean_transport
 from ._redaction import Secret, install_log_filter
 from ._routes import Route
 from ._session import Session
@@ -451,13 +452,10 @@ async def _open_wire(core: _Core, stack: AsyncExitStack) -> tuple[Wire, anyio.Ca
         return aiohttp_wire, anyio.CapacityLimiter(size)
     http = core.http_client
     if http is None:
-        transport = core.transport if core.transport != "httpx" else None
-        http = httpx.AsyncClient(
-            transport=transport,
-            timeout=core.timeout,
-            limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
-            verify=_ssl_context(),
-        )
+        transport = core.transport
+        if transport is None or transport == "httpx":
+            transport = lean_transport(max_connections=size, ssl_context=_ssl_context())
+        http = httpx.AsyncClient(transport=transport, timeout=core.timeout)
         stack.push_async_callback(_close_shielded, http)
     wire = HttpxWire(http)
     if core.max_concurrency is not None:

@@ -1,0 +1,219 @@
+"""A connection pool for the httpx client this library creates: O(1) per request.
+
+httpcore's ``AsyncConnectionPool`` walks every request and every connection it
+holds on each request and on each response closed, and asks every idle
+connection's socket whether it is readable. With 100 connections busy that is
+thousands of calls per request: a client at concurrency 100 gets less done than
+one at concurrency 10 (``benchmarks/README.md``). This pool keeps idle
+connections on a stack per origin and touches only the one it hands out.
+
+It serves HTTP/1.1 with httpcore's own ``AsyncHTTPConnection`` and is installed
+in httpx's own ``AsyncHTTPTransport`` (``lean_transport()``), so httpx still maps
+errors, streams bodies and applies timeouts. The pipeline's limiter never lets
+more requests in than there are connections, so a request does not wait here;
+if one must (a caller of the transport itself), it waits first come, first
+served, and ``pool`` timeouts do not apply.
+"""
+
+from __future__ import annotations
+
+import collections
+import ssl
+import time
+from collections.abc import AsyncIterator
+from typing import Final, Protocol
+
+import anyio
+import httpcore
+import httpx
+
+__all__ = ["LeanPool", "lean_transport"]
+
+#: How long an idle connection is kept (httpx's default).
+KEEPALIVE_EXPIRY: Final = 5.0
+#: At most how often idle connections are checked for expiry.
+SWEEP_INTERVAL: Final = 1.0
+
+_Key = tuple[bytes, bytes, int]
+
+
+class _Body(Protocol):
+    """An HTTP/1.1 connection's response body, as httpcore streams it."""
+
+    def __aiter__(self) -> AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+def lean_transport(
+    *, max_connections: int, ssl_context: ssl.SSLContext
+) -> httpx.AsyncHTTPTransport:
+    """httpx's transport with its connection pool replaced by a ``LeanPool``."""
+    transport = httpx.AsyncHTTPTransport(verify=ssl_context)
+    # httpx has no public hook for the pool; every request goes through this
+    # attribute (handle_async_request, __aenter__, __aexit__, aclose).
+    transport._pool = LeanPool(  # type: ignore[assignment]
+        max_connections=max_connections, ssl_context=ssl_context
+    )
+    return transport
+
+
+class LeanPool:
+    """Idle HTTP/1.1 connections per origin, newest first; at most ``max_connections`` open."""
+
+    def __init__(
+        self,
+        *,
+        max_connections: int,
+        ssl_context: ssl.SSLContext,
+        keepalive_expiry: float = KEEPALIVE_EXPIRY,
+    ) -> None:
+        self._max_connections = max_connections
+        self._ssl_context = ssl_context
+        self._keepalive_expiry = keepalive_expiry
+        self._idle: dict[_Key, collections.deque[httpcore.AsyncHTTPConnection]] = {}
+        self._open = 0
+        self._waiters: collections.deque[anyio.Event] = collections.deque()
+        self._closed = False
+        self._next_sweep = 0.0
+
+    @property
+    def connections(self) -> int:
+        """Connections open now, idle or busy."""
+        return self._open
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        if self._closed:
+            raise httpcore.ConnectionNotAvailable("the connection pool is closed")
+        origin = request.url.origin
+        key = (origin.scheme, origin.host, origin.port)
+        # An idle connection can turn out closed by the server as it is taken
+        # (httpcore then says ConnectionNotAvailable before sending anything):
+        # take the next one, then a new one.
+        for _ in range(self._max_connections + 1):
+            connection = await self._take(key, origin)
+            try:
+                response = await connection.handle_async_request(request)
+            except httpcore.ConnectionNotAvailable:
+                await self._discard(connection)
+                continue
+            except BaseException:
+                await self._discard(connection)
+                raise
+            stream = _ReleasingStream(response.stream, self, key, connection)  # type: ignore[arg-type]
+            return httpcore.Response(
+                status=response.status,
+                headers=response.headers,
+                content=stream,
+                extensions=response.extensions,
+            )
+        raise httpcore.ConnectionNotAvailable("no connection could take the request")
+
+    async def _take(self, key: _Key, origin: httpcore.Origin) -> httpcore.AsyncHTTPConnection:
+        idle = self._idle.get(key)
+        while idle:
+            connection = idle.pop()
+            if connection.is_idle() and not connection.has_expired():
+                return connection
+            await self._discard(connection)
+        while self._open >= self._max_connections:
+            if not await self._evict_idle():
+                event = anyio.Event()
+                self._waiters.append(event)
+                try:
+                    await event.wait()
+                finally:
+                    if event in self._waiters:
+                        self._waiters.remove(event)
+            if self._closed:
+                raise httpcore.ConnectionNotAvailable("the connection pool is closed")
+        self._open += 1
+        return httpcore.AsyncHTTPConnection(
+            origin=origin,
+            ssl_context=self._ssl_context,
+            keepalive_expiry=self._keepalive_expiry,
+            http1=True,
+            http2=False,
+        )
+
+    async def _release(self, key: _Key, connection: httpcore.AsyncHTTPConnection) -> None:
+        """A response was closed: keep its connection if it can serve again."""
+        if self._closed or not connection.is_idle():
+            await self._discard(connection)
+            return
+        self._idle.setdefault(key, collections.deque()).append(connection)
+        self._wake_one()
+        now = time.monotonic()
+        if now >= self._next_sweep:
+            self._next_sweep = now + SWEEP_INTERVAL
+            await self._sweep()
+
+    async def _sweep(self) -> None:
+        """Close connections idle past their keep-alive (the oldest are at the left)."""
+        for idle in self._idle.values():
+            while idle and idle[0].has_expired():
+                await self._discard(idle.popleft())
+
+    async def _evict_idle(self) -> bool:
+        """At the limit, close an idle connection (of another origin) to make room."""
+        for idle in self._idle.values():
+            if idle:
+                await self._discard(idle.popleft())
+                return True
+        return False
+
+    async def _discard(self, connection: httpcore.AsyncHTTPConnection) -> None:
+        self._open -= 1
+        self._wake_one()
+        with anyio.CancelScope(shield=True):
+            await connection.aclose()
+
+    def _wake_one(self) -> None:
+        if self._waiters:
+            self._waiters.popleft().set()
+
+    async def aclose(self) -> None:
+        self._closed = True
+        idle = [c for connections in self._idle.values() for c in connections]
+        self._idle.clear()
+        for connection in idle:
+            await self._discard(connection)
+        while self._waiters:
+            self._waiters.popleft().set()
+
+    async def __aenter__(self) -> LeanPool:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+class _ReleasingStream:
+    """A response body that hands its connection back to the pool when closed."""
+
+    __slots__ = ("_closed", "_connection", "_key", "_pool", "_stream")
+
+    def __init__(
+        self,
+        stream: _Body,
+        pool: LeanPool,
+        key: _Key,
+        connection: httpcore.AsyncHTTPConnection,
+    ) -> None:
+        self._stream = stream
+        self._pool = pool
+        self._key = key
+        self._connection = connection
+        self._closed = False
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._stream.__aiter__()
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self._stream.aclose()
+        finally:
+            await self._pool._release(self._key, self._connection)
