@@ -1,29 +1,45 @@
-"""Per-call overhead of the library's pipeline against raw httpx, side by side.
+"""Per-call overhead of the library's pipeline against raw httpx, side by side, in µs.
 
-Both clients talk to the same in-memory ``httpx.MockTransport`` (no sockets), so
-what differs is only what each does per call: raw httpx builds, sends and
-decodes a GetChatList request; ``AsyncAgentChat`` adds the limiter, token
-injection, retry bookkeeping, redaction hooks and structuring into typed models.
-Rounds alternate between the two so machine noise hits both alike; the ratio of
-the medians is the figure that matters.
+Every client talks to the same in-memory ``httpx.MockTransport`` (no sockets), so
+what differs is only what each does per call. Four measurements, rounds
+alternating so machine noise hits all alike:
 
-    .venv/bin/python -m benchmarks.overhead [--calls 3000] [--rounds 5]
+- ``raw httpx``: ``client.get(url, params=...)`` and ``json.loads``, by hand;
+- ``pipeline only``: ``AsyncAgentChat``'s request path without structuring
+  (limiter, token injection, retry bookkeeping, the wire, status handling);
+- ``+ JSON decode``: the same and the body decoded;
+- ``get_chat_list()``: the whole method: validation, the pipeline, decoding and
+  structuring into typed models.
+
+The differences are the library's own cost per call; ``--profile`` prints where
+the whole method spends its time (cProfile, top functions).
+
+    python -m benchmarks.overhead [--calls 3000] [--rounds 5] [--profile] [--smoke]
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import platform
+import pstats
 import statistics
+import sys
 import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
 
 import anyio
 import httpx
 
 from agentchat import AsyncAgentChat
+from agentchat._routes import GET_CHAT_LIST
+from agentchat._transport import decode
 
 BASE_URL = "http://127.0.0.1:9"
+TOKEN = "bench-token-0000000000000000"
 CHATS = json.dumps(
     [{"ChatID": str(100 + i), "CustomerName": f"Customer {i}", "Status": "open"} for i in range(3)]
 ).encode()
@@ -31,61 +47,138 @@ CHATS = json.dumps(
 
 def handler(request: httpx.Request) -> httpx.Response:
     if request.url.path == "/api/AgentLogon":
-        return httpx.Response(200, json={"SessionToken": "bench-token-000000"})
+        return httpx.Response(200, json={"SessionToken": TOKEN})
     if request.url.path == "/api/GetChatList":
         return httpx.Response(200, content=CHATS, headers={"Content-Type": "application/json"})
     return httpx.Response(200)
 
 
+Step = Callable[[], Awaitable[object]]
+
+
+async def _timed(calls: int, step: Step) -> float:
+    begun = time.perf_counter()
+    for _ in range(calls):
+        await step()
+    return time.perf_counter() - begun
+
+
 async def raw_httpx(calls: int) -> float:
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
-        params = {"Version": "1", "SessionToken": "bench-token-000000"}
-        begun = time.perf_counter()
-        for _ in range(calls):
+        params = {"Version": "1", "SessionToken": TOKEN}
+
+        async def step() -> object:
             response = await http.get(BASE_URL + "/api/GetChatList", params=params)
             response.raise_for_status()
-            json.loads(response.content)
-        return time.perf_counter() - begun
+            return json.loads(response.content)
+
+        return await _timed(calls, step)
 
 
-async def library(calls: int) -> float:
-    chat = AsyncAgentChat(
+def _library() -> AsyncAgentChat:
+    return AsyncAgentChat(
         "bench@example.com",
         "bench-password",
         base_url=BASE_URL,
         transport=httpx.MockTransport(handler),
         keep_alive_interval=None,
     )
-    async with chat:
-        begun = time.perf_counter()
-        for _ in range(calls):
-            await chat.get_chat_list()
-        return time.perf_counter() - begun
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+async def pipeline_only(calls: int) -> float:
+    async with _library() as chat:
+        return await _timed(calls, lambda: chat._send(GET_CHAT_LIST))
+
+
+async def pipeline_and_decode(calls: int) -> float:
+    async with _library() as chat:
+
+        async def step() -> object:
+            return decode(GET_CHAT_LIST, await chat._send(GET_CHAT_LIST))
+
+        return await _timed(calls, step)
+
+
+async def whole_method(calls: int) -> float:
+    async with _library() as chat:
+        return await _timed(calls, chat.get_chat_list)
+
+
+MEASURES: dict[str, Callable[[int], Awaitable[float]]] = {
+    "raw httpx": raw_httpx,
+    "pipeline only": pipeline_only,
+    "+ JSON decode": pipeline_and_decode,
+    "get_chat_list()": whole_method,
+}
+
+
+def measure(calls: int, rounds: int) -> dict[str, float]:
+    """Median µs per call of each measure, over ``rounds`` alternating rounds."""
+    times: dict[str, list[float]] = {name: [] for name in MEASURES}
+    for _ in range(rounds):
+        for name, run in MEASURES.items():
+            times[name].append(anyio.run(run, calls))
+    return {name: statistics.median(t) / calls * 1e6 for name, t in times.items()}
+
+
+def format_table(us: dict[str, float]) -> str:
+    raw = us["raw httpx"]
+    lines = [f"{'':18} {'µs/call':>9} {'vs raw httpx':>13}"]
+    for name, value in us.items():
+        lines.append(f"{name:18} {value:9.1f} {value - raw:+12.1f}")
+    lines.append(
+        f"structuring into models: {us['get_chat_list()'] - us['+ JSON decode']:+.1f} µs/call; "
+        f"library/raw-httpx throughput {raw / us['get_chat_list()']:.2f}x"
+    )
+    return "\n".join(lines)
+
+
+def profile(calls: int, top: int = 20) -> str:
+    profiler = cProfile.Profile()
+    anyio.run(whole_method, min(calls, 200))  # warm up
+    profiler.enable()
+    anyio.run(whole_method, calls)
+    profiler.disable()
+    out = _Capture()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    return out.text
+
+
+class _Capture:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
-    raw_times: list[float] = []
-    lib_times: list[float] = []
-    for _ in range(args.rounds):
-        raw_times.append(anyio.run(raw_httpx, args.calls))
-        lib_times.append(anyio.run(library, args.calls))
-    raw_us = statistics.median(raw_times) / args.calls * 1e6
-    lib_us = statistics.median(lib_times) / args.calls * 1e6
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the method")
+    parser.add_argument("--smoke", action="store_true", help="tiny counts, correctness only")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.calls, args.rounds = 20, 1
+    if args.calls < 1 or args.rounds < 1:
+        parser.error("--calls and --rounds must be positive")
+    us = measure(args.calls, args.rounds)
     print(
-        f"machine: {platform.machine()} {platform.python_implementation()} "
-        f"{platform.python_version()}, {args.rounds} rounds x {args.calls} calls"
+        f"overhead: {platform.machine()} {platform.python_implementation()} "
+        f"{platform.python_version()}, {args.rounds} rounds x {args.calls} calls, "
+        "in-memory transport"
     )
-    print(f"raw httpx      {raw_us:8.1f} us/call")
-    print(f"AsyncAgentChat {lib_us:8.1f} us/call")
-    print(
-        f"pipeline overhead {lib_us - raw_us:+.1f} us/call; library/raw-httpx throughput "
-        f"ratio {raw_us / lib_us:.2f}x"
-    )
+    print(format_table(us))
+    if args.profile:
+        print(profile(args.calls))
+    if args.json is not None:
+        result: dict[str, Any] = {"calls": args.calls, "rounds": args.rounds, "us_per_call": us}
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -78,18 +78,23 @@ class AsyncAgentChat(ClientBase):
     logs off (best effort, within ``logoff_timeout`` seconds, even when the block
     was cancelled) and closes the HTTP client if this object created it.
 
-    Every argument but ``http_client`` and ``transport`` falls back to an
-    environment variable, then to a default: ``email_address``/``AGENTCHAT_EMAIL``,
+    These arguments fall back to an environment variable, then to a
+    default: ``email_address``/``AGENTCHAT_EMAIL``,
     ``password``/``AGENTCHAT_PASSWORD``, ``base_url``/``AGENTCHAT_BASE_URL``
     (the documented host over HTTPS), ``version``/``AGENTCHAT_VERSION`` (``"1"``),
-    ``api_key``/``AGENTCHAT_API_KEY`` (sent as the ``apikey`` header).
+    ``api_key``/``AGENTCHAT_API_KEY`` (sent as the ``apikey`` header),
+    ``transport``/``AGENTCHAT_TRANSPORT`` (``"httpx"``).
 
     ``http_client`` is an ``httpx.AsyncClient`` of the caller's; it is never
     closed here, and several clients (one per agent) can share it. Requests in
     flight are limited to its pool size (or ``max_concurrency``), so any number
     of concurrent callers queue instead of timing out on the pool.
-    ``transport`` is used for a client this object creates (e.g.
-    ``httpx.ASGITransport`` for an in-process server).
+    ``transport`` picks how requests go out: ``"httpx"`` (the default: an
+    httpx client this object creates, with a lean connection pool),
+    ``"aiohttp"`` (an aiohttp session; the ``aiohttp`` extra, asyncio only, the
+    fastest), or an ``httpx.AsyncBaseTransport`` for the httpx client this
+    object creates (e.g. ``httpx.ASGITransport`` for an in-process server).
+    Without ``transport`` and ``http_client``, ``AGENTCHAT_TRANSPORT`` is read.
 
     Optional parameters of the methods are keyword-only and, when not given,
     are not sent at all (never sent as ``null``).
