@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import io
 import json
 import platform
 import pstats
@@ -39,7 +40,7 @@ from agentchat._routes import GET_CHAT_LIST
 from agentchat._transport import decode
 
 BASE_URL = "http://127.0.0.1:9"
-TOKEN = "bench-token-0000000000000000"
+TOKEN = "bench-token-0000000000000000"  # noqa: S105 - a fake server's token
 CHATS = json.dumps(
     [{"ChatID": str(100 + i), "CustomerName": f"Customer {i}", "Status": "open"} for i in range(3)]
 ).encode()
@@ -139,18 +140,9 @@ def profile(calls: int, top: int = 20) -> str:
     profiler.enable()
     anyio.run(whole_method, calls)
     profiler.disable()
-    out = _Capture()
+    out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
-    return out.text
-
-
-class _Capture:
-    def __init__(self) -> None:
-        self.text = ""
-
-    def write(self, text: str) -> int:
-        self.text += text
-        return len(text)
+    return out.getvalue()
 
 
 def main(argv: list[str] | None = None) -> int:

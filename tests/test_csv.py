@@ -7,13 +7,17 @@ import io
 import json
 from datetime import datetime, timedelta, timezone
 from itertools import chain
+from typing import Any
+from unittest import mock
 
+import cattrs
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+import agentchat._csv
 from agentchat._converters import make_converter
-from agentchat._csv import _field_for, parse_export
+from agentchat._csv import _compiled_rows_builder, _field_for, _lines, parse_export
 from agentchat.models.exports import ChatExport, ExportRow
 
 LENIENT = make_converter()
@@ -286,3 +290,127 @@ def test_round_trip(
             parse_export(STRICT, body)
     else:
         assert [row.raw for row in parse_export(STRICT, body)] == [row.raw for row in export]
+
+
+# -- the compiled row loop gives what the row-by-row path gives ----------------------
+#
+# Lines as wide as the header go through a loop compiled for the header; with
+# ``_rows_builder`` and ``_lines`` patched out, every line takes the row-by-row
+# path and StringIO, the reader as it was. Both must agree on everything.
+
+_DATE_CELLS = (
+    st.builds(datetime.isoformat, DATES, sep=st.sampled_from("T "))
+    | st.sampled_from(
+        [
+            "2024-05-01T08:30:00.1234567+02:00",
+            "2024-05-01T08:30:00.5Z",
+            "2024-05-01T08:31:00z",
+            " 2024-05-01 08:30:00 ",
+            "2024-05-01",
+            "20240501T083000",
+            "/Date(1714552260000)/",
+            "/Date(1714552260000+0200)/",
+            "/Date(1714552260000+2400)/",
+            "/Date(99999999999999999999)/",
+            "2024-13-45 08:30:00",
+            "01/05/2024 08:30",
+            "2024",
+            "",
+            "  ",
+        ]
+    )
+    | CELLS
+)
+_ODD_HEADERS = st.sampled_from(
+    ["Date", "Date Time", "Sent At", "Sender", "From", "Message", "Text", "File", "Notes", ""]
+)
+
+
+@st.composite
+def ragged_tables(draw: st.DrawFn) -> Table:
+    """Headers with known, repeated and unknown columns; lines of any width."""
+    header = draw(st.lists(_ODD_HEADERS | HEADERS, min_size=1, max_size=6))
+    assume(any(cell.strip() for cell in header))
+    dated = [_field_for(name) == "date" for name in header]
+
+    def line(width: int) -> st.SearchStrategy[list[str]]:
+        cells = [_DATE_CELLS if i < len(dated) and dated[i] else CELLS for i in range(width)]
+        return st.tuples(*cells).map(list)
+
+    widths = st.integers(1, len(header) + 2) | st.just(len(header))
+    rows = draw(st.lists(widths.flatmap(line), max_size=8))
+    return header, rows
+
+
+def _export_outcome(converter: cattrs.Converter, body: bytes) -> Any:
+    try:
+        export = parse_export(converter, body, chat_id=1)
+    except ValueError as exc:
+        return str(exc)
+    rows = [
+        (
+            type(row),
+            repr(row.date),
+            row.sender,
+            row.message,
+            row.attachment,
+            list(row.extra.items()),
+            list(row.raw.items()),
+        )
+        for row in export
+    ]
+    return export.columns, export.text, export.chat_id, rows
+
+
+def _row_by_row(converter: cattrs.Converter, body: bytes) -> Any:
+    with (
+        mock.patch.object(agentchat._csv, "_rows_builder", return_value=None),
+        mock.patch.object(agentchat._csv, "_lines", lambda text: io.StringIO(text, newline="")),
+    ):
+        return _export_outcome(converter, body)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    ragged_tables(), st.sampled_from(",;\t"), st.sampled_from(["\r\n", "\n", "\r"]), st.booleans()
+)
+def test_compiled_rows_give_what_the_row_by_row_path_gives(
+    table: Table, delimiter: str, newline: str, strict: bool
+) -> None:
+    header, rows = table
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline, quoting=csv.QUOTE_ALL)
+    writer.writerows([header, *rows])
+    body = buffer.getvalue().encode()
+    converter = STRICT if strict else LENIENT
+    assert _export_outcome(converter, body) == _row_by_row(converter, body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        SAMPLE,
+        "Date,Sender\r\n2024-05-01 08:30:00,Ann\r\n\r\n2024-05-01T08:31:00Z,Bob,x\r\nshort\r\n",
+        "Date,Date,Sender,Sender\n2024-05-01,2024-05-02,Ann,Bob\n",
+        'Message\n"a\rb"\n"c\u2028d"\ne\u2029f\n',
+        'Sender,Message\r\nAnn,"unclosed\r\n',
+        "Sender\r\n\x0b\x0c\x1c\x1d\x1e\x85\r\nBob\r\n",
+    ],
+)
+@pytest.mark.parametrize("converter", [LENIENT, STRICT], ids=["lenient", "strict"])
+def test_compiled_rows_on_odd_exports(body: str, converter: cattrs.Converter) -> None:
+    assert _export_outcome(converter, body.encode()) == _row_by_row(converter, body.encode())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.sampled_from('ab,"\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029 ')))
+def test_lines_are_split_as_stringio_splits_them(text: str) -> None:
+    assert list(_lines(text)) == list(io.StringIO(text, newline=""))
+
+
+def test_an_export_header_gets_one_compiled_loop() -> None:
+    body = "Date,Sender,Message,Notes\r\n" + "2024-05-01 08:30:00,Ann,hi,n\r\n" * 3
+    before = _compiled_rows_builder.cache_info().misses
+    for _ in range(3):
+        parse_export(LENIENT, body.encode())
+    assert _compiled_rows_builder.cache_info().misses == before + 1

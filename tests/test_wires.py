@@ -75,7 +75,8 @@ async def test_an_unsafe_get_dropped_after_it_was_read_is_sent_once(
         assert server.requests["/api/GrabChat"] == 1
         server.faults.clear()
         grabbed = await chat.grab_chat()
-    assert grabbed is not None and grabbed.chat_id == int(CHATS[0]["ChatID"])
+    assert grabbed is not None
+    assert grabbed.chat_id == int(CHATS[0]["ChatID"])
     assert server.accepted >= 2  # the dropped connection was replaced
 
 

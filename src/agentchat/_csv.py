@@ -14,6 +14,10 @@ fields), so a date column accepts what every other date does (ISO 8601 with a
 ``T`` or a space, ``/Date(ms)/``). Whether unknown columns are allowed is the
 converter's call too: a strict converter rejects them, as it rejects unknown
 keys in JSON.
+
+Speed: the lines as wide as the header (nearly all) go through a loop compiled
+for the header, which does for each line what the row-by-row path does, the
+per-column decisions taken once; see ``_rows_builder``.
 """
 
 from __future__ import annotations
@@ -22,13 +26,22 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from functools import lru_cache
 from typing import Any, Final, get_args
 
 import attrs
 import cattrs
 
-from ._converters import structure
+from ._converters import (
+    _compile_function,
+    _construction,
+    _plain_iso_test,
+    _structure_datetime,
+    _structure_str,
+    structure,
+)
 from .models.exports import ChatExport, ExportRow
 
 __all__ = ["parse_export"]
@@ -38,6 +51,8 @@ _DELIMITERS: Final = (",", ";", "\t")
 _LEADING_SPACE: Final = re.compile(r"\s*")
 _LEADING_BREAKS: Final = re.compile(r"[\r\n]*")
 _MARKUP: Final = ("<!doctype", "<html", "<?xml")
+#: Where str.splitlines breaks a line besides \r and \n; csv lines do not end there.
+_OTHER_BREAKS: Final = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
 #: Header names (lower case, without spaces, ``_`` and ``-``) -> ExportRow field.
 #: An assumption, documented on ExportRow: the reference names no columns.
@@ -91,57 +106,66 @@ def parse_export(
     if not text or text.isspace():
         return ChatExport(chat_id=chat_id, text=text, raw=text)
     start = _skip(_LEADING_BREAKS, text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_detect_delimiter(text, start))
-    records = _records(reader)
-    header = next(records, None)
-    if header is None:
-        return ChatExport(chat_id=chat_id, text=text, raw=text)
+    reader = csv.reader(_lines(text), delimiter=_detect_delimiter(text, start))
+    try:
+        header = next((record for record in reader if record), None)  # blank lines skipped
+        if header is None:
+            return ChatExport(chat_id=chat_id, text=text, raw=text)
+        keys = _unique_keys(header)
+        taken = set(keys)
+        types = {f.name: _not_none(f.type) for f in attrs.fields(attrs.resolve_types(ExportRow))}
+        typed: dict[str, int] = {}  # field -> column index; the first matching column wins
+        unknown: list[str] = []
+        for index, (name, key) in enumerate(zip(header, keys, strict=True)):
+            field = _field_for(name)
+            if field is not None and field not in typed:
+                typed[field] = index
+            else:
+                unknown.append(key)
+        # The converter's own hooks, looked up once: a row costs a few calls, not a
+        # structure() walk over every key.
+        columns = tuple(
+            (field, index, converter.get_structure_hook(types[field]), types[field])
+            for field, index in typed.items()
+        )
+        width = len(header)
+        surplus: list[str] = []  # keys for cells beyond the header: "_extra_1", ...
 
-    keys = _unique_keys(header)
-    taken = set(keys)
-    types = {f.name: _not_none(f.type) for f in attrs.fields(attrs.resolve_types(ExportRow))}
-    typed: dict[str, int] = {}  # field -> column index; the first matching column wins
-    unknown: list[str] = []
-    for index, (name, key) in enumerate(zip(header, keys, strict=True)):
-        field = _field_for(name)
-        if field is not None and field not in typed:
-            typed[field] = index
+        def any_row(record: list[str]) -> ExportRow:
+            """A line of any length (shorter or longer than the header)."""
+            cells: list[str | None] = list(record)
+            if len(cells) < width:
+                cells.extend([None] * (width - len(cells)))
+            # zip() stops at the header's end; cells past it are added below.
+            raw: dict[str, str | None] = dict(zip(keys, cells, strict=False))
+            extra: dict[str, str | None] = {key: raw[key] for key in unknown}
+            if len(cells) > width:
+                while len(surplus) < len(cells) - width:
+                    surplus.append(_unique_key(f"_extra_{len(surplus) + 1}", taken))
+                beyond = dict(zip(surplus, cells[width:], strict=False))
+                raw.update(beyond)
+                extra.update(beyond)
+            values: dict[str, Any] = {}
+            for field, index, hook, type_ in columns:
+                cell = cells[index]
+                if cell and not cell.isspace():  # an empty cell is None
+                    try:
+                        values[field] = hook(cell, type_)
+                    except (ValueError, TypeError):
+                        # The columns are guesses: a date in a form we do not read
+                        # stays None on the row and whole in ``raw``.
+                        continue
+            return ExportRow(**values, extra=extra, raw=raw)
+
+        # Lines as wide as the header (nearly all of them) go through a loop
+        # compiled for this header: the same steps, without the inner loops.
+        build_rows = _rows_builder(tuple(keys), frozenset(unknown), columns)
+        if build_rows is None:
+            rows = [any_row(record) for record in reader if record]
         else:
-            unknown.append(key)
-    # The converter's own hooks, looked up once: a row costs a few calls, not a
-    # structure() walk over every key.
-    columns = [
-        (field, index, converter.get_structure_hook(types[field]), types[field])
-        for field, index in typed.items()
-    ]
-    width = len(header)
-    surplus: list[str] = []  # keys for cells beyond the header: "_extra_1", ...
-
-    rows: list[ExportRow] = []
-    for record in records:
-        cells: list[str | None] = list(record)
-        if len(cells) < width:
-            cells.extend([None] * (width - len(cells)))
-        # zip() stops at the header's end; cells past it are added below.
-        raw: dict[str, str | None] = dict(zip(keys, cells, strict=False))
-        extra: dict[str, str | None] = {key: raw[key] for key in unknown}
-        if len(cells) > width:
-            while len(surplus) < len(cells) - width:
-                surplus.append(_unique_key(f"_extra_{len(surplus) + 1}", taken))
-            beyond = dict(zip(surplus, cells[width:], strict=False))
-            raw.update(beyond)
-            extra.update(beyond)
-        values: dict[str, Any] = {}
-        for field, index, hook, type_ in columns:
-            cell = cells[index]
-            if cell and not cell.isspace():  # an empty cell is None
-                try:
-                    values[field] = hook(cell, type_)
-                except (ValueError, TypeError):
-                    # The columns are guesses: a date in a form we do not read
-                    # stays None on the row and whole in ``raw``.
-                    continue
-        rows.append(ExportRow(**values, extra=extra, raw=raw))
+            rows = build_rows(reader, any_row)
+    except csv.Error as exc:
+        raise ValueError(f"line {reader.line_num} of the export is not valid CSV: {exc}") from exc
 
     if unknown or surplus:
         # The converter decides whether unknown columns are welcome: a strict one
@@ -184,6 +208,19 @@ def _decode(body: bytes) -> str:
     return text
 
 
+def _lines(text: str) -> Iterable[str]:
+    """The lines of the text with their line breaks, for ``csv.reader``.
+
+    Lines end at ``\r\n``, ``\r`` or ``\n``, as ``io.StringIO(text, newline="")``
+    reads them. ``str.splitlines`` gives the same lines faster (and holds less
+    memory than StringIO's buffer), unless the text holds one of the other
+    characters that it also breaks at.
+    """
+    if any(char in text for char in _OTHER_BREAKS):
+        return io.StringIO(text, newline="")
+    return text.splitlines(keepends=True)
+
+
 def _skip(pattern: re.Pattern[str], text: str) -> int:
     """Where the text after a leading ``pattern`` starts."""
     match = pattern.match(text)
@@ -215,16 +252,6 @@ def _line_break(text: str, start: int, stop: int) -> int:
     return min(found) if found else -1
 
 
-def _records(reader: Any) -> Iterator[list[str]]:
-    """The reader's records without blank lines, with csv errors as ValueError."""
-    try:
-        for record in reader:
-            if record:
-                yield record
-    except csv.Error as exc:
-        raise ValueError(f"line {reader.line_num} of the export is not valid CSV: {exc}") from exc
-
-
 def _not_none(type_: Any) -> Any:
     """``X`` for ``X | None``: the cells given to a hook are never None."""
     args = [arg for arg in get_args(type_) if arg is not type(None)]
@@ -249,3 +276,90 @@ def _unique_key(name: str, taken: set[str]) -> str:
         key, suffix = f"{name}_{suffix}", suffix + 1
     taken.add(key)
     return key
+
+
+#: Headers wider than this, or longer in all, get no row builder (nor a cache entry).
+_MAX_BUILDER_COLUMNS: Final = 256
+_MAX_BUILDER_CHARS: Final = 8192
+
+Column = tuple[str, int, Callable[[Any, Any], Any], Any]
+RowsBuilder = Callable[[Iterator[list[str]], Callable[[list[str]], ExportRow]], list[ExportRow]]
+
+
+def _rows_builder(
+    keys: tuple[str, ...], unknown: frozenset[str], columns: tuple[Column, ...]
+) -> RowsBuilder | None:
+    """A function that reads the lines after the header into ``ExportRow`` objects.
+
+    ``build_rows(reader, any_row)`` skips blank lines, gives lines of another
+    width than the header to ``any_row``, and does for each other line what
+    ``any_row`` does (``raw`` and ``extra`` by key, typed cells through their
+    hooks, an empty or blank cell or a hook's ``ValueError``/``TypeError`` as
+    ``None``), unrolled for this header. A hook that returns a text cell as it
+    is is not called; a date in plain ISO form goes straight to
+    ``fromisoformat``, as the date hook would send it.
+    """
+    if len(keys) > _MAX_BUILDER_COLUMNS or sum(map(len, keys)) > _MAX_BUILDER_CHARS:
+        return None
+    return _compiled_rows_builder(keys, unknown, columns)
+
+
+@lru_cache(maxsize=32)
+def _compiled_rows_builder(
+    keys: tuple[str, ...], unknown: frozenset[str], columns: tuple[Column, ...]
+) -> RowsBuilder | None:
+    defaults = {f.name: f.default for f in attrs.fields(ExportRow)}
+    if any(defaults[field] is not None for field, *_ in columns):
+        return None  # an empty cell leaves such a field to its default: any_row does that
+    namespace: dict[str, Any] = {"_fromisoformat": datetime.fromisoformat}
+    cells = [f"c{i}" for i in range(len(keys))]
+    lines = [
+        "def build_rows(reader, any_row):",
+        "    rows = []",
+        "    append = rows.append",
+        "    for record in reader:",
+        "        if not record:",
+        "            continue  # a blank line",
+        "        try:",
+        f"            {', '.join(cells)}, = record",
+        "        except ValueError:  # not as wide as the header",
+        "            append(any_row(record))",
+        "            continue",
+    ]
+    given: dict[str, str] = {}
+    for field, index, hook, type_ in columns:
+        cell = cells[index]
+        namespace.update({f"hook_{index}": hook, f"type_{index}": type_})
+        given[field] = f"x{index}"
+        if hook is _structure_str:  # a cell is text already: the hook gives it back
+            lines.append(f"        x{index} = {cell} if {cell} and not {cell}.isspace() else None")
+            continue
+        lines.append(f"        x{index} = None")
+        if hook is _structure_datetime:
+            # Plain ISO text (the usual) goes straight to fromisoformat.
+            lines += [
+                f"        if {_plain_iso_test(cell, namespace)}:",
+                "            try:",
+                f"                x{index} = _fromisoformat({cell})",
+                "            except (ValueError, TypeError):",
+                "                pass",
+                f"        elif {cell} and not {cell}.isspace():",
+            ]
+        else:
+            lines.append(f"        if {cell} and not {cell}.isspace():")
+        lines += [
+            "            try:",
+            f"                x{index} = hook_{index}({cell}, type_{index})",
+            "            except (ValueError, TypeError):",
+            "                pass",
+        ]
+    for index, key in enumerate(keys):
+        namespace[f"k{index}"] = key
+    given["extra"] = (
+        "{" + ", ".join(f"k{i}: {cells[i]}" for i, key in enumerate(keys) if key in unknown) + "}"
+    )
+    given["raw"] = "{" + ", ".join(f"k{i}: {cell}" for i, cell in enumerate(cells)) + "}"
+    lines += _construction(ExportRow, given, namespace, indent=" " * 8, finish="append({})")
+    lines.append("    return rows")
+    builder: RowsBuilder = _compile_function("build_rows", lines, namespace)
+    return builder
