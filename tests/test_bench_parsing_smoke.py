@@ -23,6 +23,8 @@ from benchmarks.parsing import (
 
 from agentchat import Chat
 
+pytestmark = pytest.mark.httpx_only  # parsing only: once is enough
+
 SAST = timezone(timedelta(hours=2))
 
 

@@ -1,0 +1,147 @@
+"""Every benchmark, one after the other, then the targets of issue 7 checked against them.
+
+    python -m benchmarks [--smoke] [--out benchmarks/results]   (what `make bench` runs)
+
+1. ``load``: GetChatList and SendMessage at concurrency 1 to 5,000 over loopback
+   against a server in its own process, for raw httpx, raw aiohttp and
+   ``AsyncAgentChat`` on both transports (table, ratios, chart);
+2. ``overhead``: the library's own cost per call, in µs, on an in-memory transport;
+3. ``parsing``: 10,000 chats against ``json.loads``, 100,000 CSV rows against
+   ``csv.reader``, with peak memory;
+4. ``idle``: 1,000 idle sessions with keep-alive running: memory and CPU.
+
+Results go to ``--out`` as JSON (and ``load.png``). The last table says, for each
+target, the measured figure and whether it holds. ``--smoke`` runs everything
+with tiny counts (what CI does, for correctness): its figures mean nothing and
+no target is judged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from . import idle, load, overhead, parsing
+
+DEFAULT_OUT = Path(__file__).resolve().parent / "results"
+
+Target = tuple[str, str, float | None, Callable[[float], bool]]
+
+
+def _read(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _cell(cells: list[dict[str, Any]], client: str, op: str, c: int) -> dict[str, Any] | None:
+    for cell in cells:
+        if (cell["client"], cell["op"], cell["concurrency"]) == (client, op, c):
+            return cell
+    return None
+
+
+def _ratio(cells: list[dict[str, Any]], a: tuple[str, int], b: tuple[str, int], op: str) -> Any:
+    top, bottom = _cell(cells, a[0], op, a[1]), _cell(cells, b[0], op, b[1])
+    if top is None or bottom is None or not bottom["rps"]:
+        return None
+    return top["rps"] / bottom["rps"]
+
+
+def targets(out: Path) -> list[Target]:
+    """(what, measured as text, value, holds) for every target of issue 7."""
+    found: list[Target] = []
+    cells: list[dict[str, Any]] = _read(out / "load.json")["cells"]
+    ops = sorted({cell["op"] for cell in cells})
+    levels = sorted({cell["concurrency"] for cell in cells})
+    for op in ops:
+        value = _ratio(cells, ("agentchat-httpx", 1), ("raw-httpx", 1), op)
+        found.append((f"{op}: default transport / raw httpx at c=1", "x", value, _at_least(0.9)))
+        for c in [c for c in levels if c >= 100]:
+            value = _ratio(cells, ("agentchat-httpx", c), ("agentchat-httpx", 10), op)
+            found.append(
+                (f"{op}: no cliff, default at c={c} / at c=10", "x", value, _at_least(0.9))
+            )
+        top = max(levels)
+        cell = _cell(cells, "agentchat-httpx", op, top)
+        errors = None if cell is None else float(sum(cell["errors"].values()))
+        found.append((f"{op}: default transport errors at c={top}", "", errors, _equal(0)))
+        for c in (1, 100):
+            value = _ratio(cells, ("agentchat-aiohttp", c), ("raw-aiohttp", c), op)
+            found.append(
+                (f"{op}: aiohttp transport / raw aiohttp at c={c}", "x", value, _at_least(0.6))
+            )
+    for result in _read(out / "parsing.json")["results"]:
+        what = f"{result['name']} ({result['items']:,}): library / {result['baseline']}"
+        found.append((what, "x", result["ratio"], _at_most(result["target"])))
+    idle_result = _read(out / "idle.json")["result"]
+    found.append(
+        (
+            f"{idle_result['sessions']:,} idle sessions: CPU, % of one core",
+            "%",
+            idle_result["idle_cpu_percent"],
+            _at_most(2.0),
+        )
+    )
+    return found
+
+
+def _at_least(bound: float) -> Callable[[float], bool]:
+    return lambda value: value >= bound
+
+
+def _at_most(bound: float) -> Callable[[float], bool]:
+    return lambda value: value <= bound
+
+
+def _equal(bound: float) -> Callable[[float], bool]:
+    return lambda value: value == bound
+
+
+def format_targets(found: list[Target]) -> str:
+    width = max(len(what) for what, *_ in found)
+    lines = [f"{'target':{width}}  {'measured':>9}  holds"]
+    for what, unit, value, holds in found:
+        shown = "-" if value is None else f"{value:.2f}{unit}"
+        verdict = "MISSING" if value is None else ("yes" if holds(value) else "NO")
+        lines.append(f"{what:{width}}  {shown:>9}  {verdict}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny counts, correctness only")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where results go")
+    args = parser.parse_args(argv)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    smoke = ["--smoke"] if args.smoke else []
+    begun = time.perf_counter()
+    steps: list[tuple[str, Callable[[list[str]], int], list[str]]] = [
+        ("load", load.main, ["--json", str(out / "load.json"), "--chart", str(out / "load.png")]),
+        ("overhead", overhead.main, ["--json", str(out / "overhead.json")]),
+        ("parsing", parsing.main, ["--json", str(out / "parsing.json")]),
+        ("idle", idle.main, ["--json", str(out / "idle.json")]),
+    ]
+    failed = []
+    for name, run, arguments in steps:
+        print(f"\n== {name} ==", flush=True)
+        if run(smoke + arguments) != 0:
+            failed.append(name)
+    print(f"\n== targets ({time.perf_counter() - begun:.0f} s in all) ==")
+    if failed:
+        print(f"failed: {', '.join(failed)}")
+        return 1
+    if args.smoke:
+        print("smoke run: correctness only, no target judged")
+        return 0
+    print(format_targets(targets(out)))
+    print(f"results and chart in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
