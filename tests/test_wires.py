@@ -8,6 +8,7 @@ transport explicitly: they run in both suite runs.
 from __future__ import annotations
 
 import socket
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import anyio
@@ -22,6 +23,7 @@ from agentchat import (
     OutcomeUnknownError,
     ResponseFormatError,
 )
+from agentchat._wire import URL_CACHE_SIZE, URLCache
 
 from .fakes import EMAIL, PASSWORD
 from .loopback import CHATS, LoopbackServer, serve
@@ -166,3 +168,24 @@ async def test_agentchat_transport_in_the_environment_picks_the_wire(
 
 def client_from_env(server: LoopbackServer) -> AsyncAgentChat:
     return AsyncAgentChat(EMAIL, PASSWORD, base_url=server.base_url, keep_alive_interval=None)
+
+
+def test_the_url_cache_parses_each_url_once_and_stays_bounded() -> None:
+    built: list[tuple[str, dict[str, str]]] = []
+
+    def build(url: str, query: Mapping[str, str]) -> str:
+        built.append((url, dict(query)))
+        return f"{url}?{sorted(query.items())}"
+
+    cache = URLCache(build)
+    first = cache.get("http://h/api/GetChatList", {"Version": "1", "SessionToken": "a"})
+    again = cache.get("http://h/api/GetChatList", {"Version": "1", "SessionToken": "a"})
+    other = cache.get("http://h/api/GetChatList", {"Version": "1", "SessionToken": "b"})
+    assert first is again
+    assert other != first
+    assert len(built) == 2
+    for n in range(URL_CACHE_SIZE * 2):
+        cache.get("http://h/api/GetChat", {"ChatID": str(n)})
+    assert len(cache._urls) == URL_CACHE_SIZE
+    cache.get("http://h/api/GetChat", {"ChatID": "0"})  # long evicted: parsed again
+    assert built[-1] == ("http://h/api/GetChat", {"ChatID": "0"})

@@ -19,7 +19,6 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Mapping
 from typing import Final, Generic, Protocol, TypeVar
-from urllib.parse import urlencode
 
 import httpx
 
@@ -82,7 +81,7 @@ class Wire(Protocol):
 
 
 class URLCache(Generic[U]):
-    """Parsed request URLs by their text, the oldest dropped first once full.
+    """Parsed request URLs by URL and query items, the oldest dropped first once full.
 
     Parsing a URL is most of what building a request costs in httpx (about
     four-fifths of ``build_request``), and a client sends the same few URLs
@@ -93,10 +92,10 @@ class URLCache(Generic[U]):
 
     def __init__(self, build: Callable[[str, Mapping[str, str]], U]) -> None:
         self._build = build
-        self._urls: dict[str, U] = {}
+        self._urls: dict[tuple[object, ...], U] = {}
 
     def get(self, url: str, query: Mapping[str, str]) -> U:
-        key = f"{url}?{urlencode(query)}"
+        key = (url, *query.items())
         parsed = self._urls.get(key)
         if parsed is None:
             parsed = self._build(url, query)
