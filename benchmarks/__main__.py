@@ -24,11 +24,13 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from . import idle, load, overhead, parsing
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
+#: 1,000 sessions on the default 60 s keep-alive interval, idle for two intervals.
+IDLE_ARGS: Final = ["--sessions", "1000", "--keep-alive-interval", "60", "--idle-seconds", "120"]
 
 Target = tuple[str, str, float | None, Callable[[float], bool]]
 
@@ -124,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         ("load", load.main, ["--json", str(out / "load.json"), "--chart", str(out / "load.png")]),
         ("overhead", overhead.main, ["--json", str(out / "overhead.json")]),
         ("parsing", parsing.main, ["--json", str(out / "parsing.json")]),
-        ("idle", idle.main, ["--json", str(out / "idle.json")]),
+        # The default keep-alive interval, over two whole intervals.
+        ("idle", idle.main, [*IDLE_ARGS, "--json", str(out / "idle.json")]),
     ]
     failed = []
     for name, run, arguments in steps:

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from agentchat import AsyncAgentChat
-from agentchat._base_client import _ssl_context
+from agentchat._base_client import _keepalive_expiry, _ssl_context
 from agentchat._pool import LeanPool, lean_transport
 
 from .fakes import EMAIL, PASSWORD
@@ -94,3 +94,32 @@ async def test_closing_the_client_closes_every_connection() -> None:
             while server.open:
                 await anyio.sleep(0.005)
         assert pool_of(http).connections == 0
+
+
+@pytest.mark.parametrize(
+    ("interval", "default", "expected"),
+    [
+        (60.0, 5.0, 75.0),
+        (60.0, 15.0, 75.0),
+        (1.0, 5.0, 16.0),
+        (None, 5.0, 5.0),
+        (200.0, 5.0, 215.0),
+    ],
+)
+def test_idle_connections_outlive_the_keep_alive_interval(
+    interval: float | None, default: float, expected: float
+) -> None:
+    # Else every KeepAlive of an idle session pays a new TCP (and TLS) connection.
+    assert _keepalive_expiry(interval, default) == expected
+
+
+async def test_an_idle_session_keeps_its_connection_across_keep_alives() -> None:
+    async with serve() as server:
+        chat = AsyncAgentChat(EMAIL, PASSWORD, base_url=server.base_url, keep_alive_interval=0.1)
+        async with chat:
+            pool = chat._core.pipeline.http.client._transport._pool  # type: ignore[union-attr]
+            assert pool._keepalive_expiry == 15.1
+            with anyio.fail_after(5):
+                while server.requests["/api/KeepAlive"] < 3:
+                    await anyio.sleep(0.01)
+        assert server.accepted == 1

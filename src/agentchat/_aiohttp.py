@@ -94,7 +94,9 @@ def _yarl_url(url: str, query: Mapping[str, str]) -> yarl.URL:
     return yarl.URL(url).with_query(query)
 
 
-async def open_aiohttp_wire(max_connections: int) -> tuple[AiohttpWire, aiohttp.ClientSession]:
+async def open_aiohttp_wire(
+    max_connections: int, *, keepalive_expiry: float = 15.0
+) -> tuple[AiohttpWire, aiohttp.ClientSession]:
     """A wire on a new session (asyncio only); the caller closes the session."""
     if aiohttp is None:
         raise InvalidRequestError(
@@ -107,7 +109,9 @@ async def open_aiohttp_wire(max_connections: int) -> tuple[AiohttpWire, aiohttp.
             'transport="aiohttp" runs on asyncio only; on trio use the default transport'
         ) from None
     session = aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=max_connections, limit_per_host=0),
+        connector=aiohttp.TCPConnector(
+            limit=max_connections, limit_per_host=0, keepalive_timeout=keepalive_expiry
+        ),
         headers={"Accept-Encoding": _ACCEPT_ENCODING},
         auto_decompress=False,
         raise_for_status=False,

@@ -57,6 +57,8 @@ DEFAULT_VERSION: Final = "1"
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
 #: Connections in a pool the client creates itself (and so its concurrency).
 DEFAULT_MAX_CONNECTIONS: Final = 100
+#: Seconds an idle connection outlives the keep-alive interval.
+KEEPALIVE_EXPIRY_MARGIN: Final = 15.0
 #: How long leaving the ``async with`` block may spend on AgentLogoff.
 DEFAULT_LOGOFF_TIMEOUT: Final = 2.0
 #: Seconds between KeepAlive calls when the session is otherwise idle.
@@ -437,6 +439,17 @@ def _bare_id(result: type[Any], value: Any) -> dict[str, Any] | None:
     return {required[0]: value} if len(required) == 1 else None
 
 
+def _keepalive_expiry(keep_alive_interval: float | None, default: float) -> float:
+    """How long an idle pooled connection is kept: past the next keep-alive tick.
+
+    The transports' defaults (httpx 5 s, aiohttp 15 s) close it before every
+    KeepAlive of an idle session, which then pays a new TCP (and TLS) connection.
+    """
+    if keep_alive_interval is None:
+        return default
+    return max(default, keep_alive_interval + KEEPALIVE_EXPIRY_MARGIN)
+
+
 async def _open_wire(core: _Core, stack: AsyncExitStack) -> tuple[Wire, anyio.CapacityLimiter]:
     """The wire the client sends on, and the limiter of its pool's slots.
 
@@ -447,14 +460,20 @@ async def _open_wire(core: _Core, stack: AsyncExitStack) -> tuple[Wire, anyio.Ca
     if core.transport == "aiohttp":
         from ._aiohttp import close_session, open_aiohttp_wire
 
-        aiohttp_wire, session = await open_aiohttp_wire(size)
+        aiohttp_wire, session = await open_aiohttp_wire(
+            size, keepalive_expiry=_keepalive_expiry(core.keep_alive_interval, 15.0)
+        )
         stack.push_async_callback(close_session, session)
         return aiohttp_wire, anyio.CapacityLimiter(size)
     http = core.http_client
     if http is None:
         transport = core.transport
         if transport is None or transport == "httpx":
-            transport = lean_transport(max_connections=size, ssl_context=_ssl_context())
+            transport = lean_transport(
+                max_connections=size,
+                ssl_context=_ssl_context(),
+                keepalive_expiry=_keepalive_expiry(core.keep_alive_interval, 5.0),
+            )
         http = httpx.AsyncClient(transport=transport, timeout=core.timeout)
         stack.push_async_callback(_close_shielded, http)
     wire = HttpxWire(http)

@@ -46,14 +46,19 @@ class _Body(Protocol):
 
 
 def lean_transport(
-    *, max_connections: int, ssl_context: ssl.SSLContext
+    *,
+    max_connections: int,
+    ssl_context: ssl.SSLContext,
+    keepalive_expiry: float = KEEPALIVE_EXPIRY,
 ) -> httpx.AsyncHTTPTransport:
     """httpx's transport with its connection pool replaced by a ``LeanPool``."""
     transport = httpx.AsyncHTTPTransport(verify=ssl_context)
     # httpx has no public hook for the pool; every request goes through this
     # attribute (handle_async_request, __aenter__, __aexit__, aclose).
     transport._pool = LeanPool(  # type: ignore[assignment]
-        max_connections=max_connections, ssl_context=ssl_context
+        max_connections=max_connections,
+        ssl_context=ssl_context,
+        keepalive_expiry=keepalive_expiry,
     )
     return transport
 
