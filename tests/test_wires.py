@@ -15,6 +15,7 @@ import anyio
 import httpx
 import pytest
 
+import agentchat._aiohttp
 from agentchat import (
     APIConnectionError,
     APITimeoutError,
@@ -189,3 +190,14 @@ def test_the_url_cache_parses_each_url_once_and_stays_bounded() -> None:
     assert len(cache._urls) == URL_CACHE_SIZE
     cache.get("http://h/api/GetChat", {"ChatID": "0"})  # long evicted: parsed again
     assert built[-1] == ("http://h/api/GetChat", {"ChatID": "0"})
+
+
+async def test_the_aiohttp_transport_without_aiohttp_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(agentchat._aiohttp, "aiohttp", None)
+    async with serve() as server:
+        with pytest.raises(InvalidRequestError, match="aiohttp extra"):
+            async with client(server.base_url, "aiohttp"):
+                pass
+        assert server.requests["/api/AgentLogon"] == 0

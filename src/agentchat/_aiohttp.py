@@ -100,7 +100,8 @@ async def open_aiohttp_wire(
     """A wire on a new session (asyncio only); the caller closes the session."""
     if aiohttp is None:
         raise InvalidRequestError(
-            'transport="aiohttp" needs aiohttp: pip install "agentchat-client[aiohttp]"'
+            'transport="aiohttp" needs aiohttp: install the aiohttp extra '
+            '(pip install ".[aiohttp]" in a clone) or aiohttp itself'
         )
     try:
         asyncio.get_running_loop()
