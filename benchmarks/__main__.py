@@ -35,7 +35,9 @@ LOAD_ARGS: Final = ["--duration", "5"]
 #: 1,000 sessions on the default 60 s keep-alive interval, idle for two intervals.
 IDLE_ARGS: Final = ["--sessions", "1000", "--keep-alive-interval", "60", "--idle-seconds", "120"]
 
-Target = tuple[str, str, float | None, Callable[[float], bool]]
+#: A target's bound: its text (">= 0.9") and whether a measured value meets it.
+Bound = tuple[str, Callable[[float], bool]]
+Target = tuple[str, str, float | None, Bound]
 
 
 def _read(path: Path) -> Any:
@@ -94,25 +96,25 @@ def targets(out: Path) -> list[Target]:
     return found
 
 
-def _at_least(bound: float) -> Callable[[float], bool]:
-    return lambda value: value >= bound
+def _at_least(bound: float) -> Bound:
+    return f">= {bound:g}", lambda value: value >= bound
 
 
-def _at_most(bound: float) -> Callable[[float], bool]:
-    return lambda value: value <= bound
+def _at_most(bound: float) -> Bound:
+    return f"<= {bound:g}", lambda value: value <= bound
 
 
-def _equal(bound: float) -> Callable[[float], bool]:
-    return lambda value: value == bound
+def _equal(bound: float) -> Bound:
+    return f"= {bound:g}", lambda value: value == bound
 
 
 def format_targets(found: list[Target]) -> str:
     width = max(len(what) for what, *_ in found)
-    lines = [f"{'target':{width}}  {'measured':>9}  holds"]
-    for what, unit, value, holds in found:
+    lines = [f"{'target':{width}}  {'bound':>7}  {'measured':>9}  holds"]
+    for what, unit, value, (bound, holds) in found:
         shown = "-" if value is None else f"{value:.2f}{unit}"
         verdict = "MISSING" if value is None else ("yes" if holds(value) else "NO")
-        lines.append(f"{what:{width}}  {shown:>9}  {verdict}")
+        lines.append(f"{what:{width}}  {bound:>7}  {shown:>9}  {verdict}")
     return "\n".join(lines)
 
 

@@ -696,7 +696,11 @@ def table(result: Result) -> str:
             "RSS before / after open, MB",
             f"{result.rss_before_kb / 1024:.1f} / {result.rss_after_kb / 1024:.1f}",
         ),
-        ("RSS per session, KB", f"{result.rss_per_session_kb:.1f}"),
+        (
+            "RSS per session, KB",
+            # A handful of sessions is below the allocator's noise (can be negative).
+            f"{result.rss_per_session_kb:.1f}" if result.sessions >= 100 else "n/a (too few)",
+        ),
         (
             "idle window, s (wall; begun s after open)",
             f"{result.idle_wall_seconds:.2f} ({result.align_seconds:.2f})",

@@ -296,7 +296,7 @@ def table(results: list[dict[str, Any]], *, smoke: bool = False) -> str:
             peak = f"{r['baseline_peak_mb']:.1f} / {r['library_peak_mb']:.1f}"
         verdict = "ok" if r["ratio"] <= r["target"] else "MISSED"
         if smoke:
-            verdict = "(smoke: not timed)"
+            verdict = "(smoke: not judged)"
         lines.append(
             f"| {r['name']} ({r['items']:,}) | {r['baseline']} | {r['baseline_ms']:.1f} "
             f"| {r['library_ms']:.1f} | {r['ratio']:.2f}x | <= {r['target']}x {verdict} "

@@ -107,7 +107,8 @@ async def open_aiohttp_wire(
         asyncio.get_running_loop()
     except RuntimeError:
         raise InvalidRequestError(
-            'transport="aiohttp" runs on asyncio only; on trio use the default transport'
+            'transport="aiohttp" (the argument or AGENTCHAT_TRANSPORT) runs on asyncio '
+            'only; on trio pass transport="httpx" or unset AGENTCHAT_TRANSPORT'
         ) from None
     session = aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(
