@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from . import idle, load, overhead, parsing
+from .chart import CellRecord
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 #: Cells long enough that starting 5,000 callers is a small part of one.
@@ -44,43 +45,33 @@ def _read(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _cell(cells: list[dict[str, Any]], client: str, op: str, c: int) -> dict[str, Any] | None:
-    for cell in cells:
-        if (cell["client"], cell["op"], cell["concurrency"]) == (client, op, c):
-            return cell
-    return None
-
-
-def _ratio(cells: list[dict[str, Any]], a: tuple[str, int], b: tuple[str, int], op: str) -> Any:
-    top, bottom = _cell(cells, a[0], op, a[1]), _cell(cells, b[0], op, b[1])
-    if top is None or bottom is None or not bottom["rps"]:
-        return None
-    return top["rps"] / bottom["rps"]
-
-
 def targets(out: Path) -> list[Target]:
     """(what, measured as text, value, holds) for every target of issue 7."""
     found: list[Target] = []
-    cells: list[dict[str, Any]] = _read(out / "load.json")["cells"]
-    ops = sorted({cell["op"] for cell in cells})
+    cells: list[CellRecord] = _read(out / "load.json")["cells"]
+    # The load benchmark's own ratios, from the cells as recorded.
+    by_level = {(r["op"], r["concurrency"]): r["ratios"] for r in load.ratios(cells)}
+    to_httpx, to_aiohttp, no_cliff = load.RATIOS
+    index = {(cell["client"], cell["op"], cell["concurrency"]): cell for cell in cells}
     levels = sorted({cell["concurrency"] for cell in cells})
-    for op in ops:
-        value = _ratio(cells, ("agentchat-httpx", 1), ("raw-httpx", 1), op)
-        found.append((f"{op}: default transport / raw httpx at c=1", "x", value, _at_least(0.9)))
+    top = max(levels)
+    for op in sorted({cell["op"] for cell in cells}):
+
+        def ratio(name: str, c: int, o: str = op) -> float | None:
+            return by_level.get((o, c), {}).get(name)
+
+        found.append(
+            (f"{op}: default transport / raw httpx at c=1", "x", ratio(to_httpx, 1), _at_least(0.9))
+        )
         for c in [c for c in levels if c >= 100]:
-            value = _ratio(cells, ("agentchat-httpx", c), ("agentchat-httpx", 10), op)
-            found.append(
-                (f"{op}: no cliff, default at c={c} / at c=10", "x", value, _at_least(0.9))
-            )
-        top = max(levels)
-        cell = _cell(cells, "agentchat-httpx", op, top)
+            what = f"{op}: no cliff, default at c={c} / at c={load.CLIFF_BASE}"
+            found.append((what, "x", ratio(no_cliff, c), _at_least(0.9)))
+        cell = index.get(("agentchat-httpx", op, top))
         errors = None if cell is None else float(sum(cell["errors"].values()))
         found.append((f"{op}: default transport errors at c={top}", "", errors, _equal(0)))
         for c in (1, 100):
-            value = _ratio(cells, ("agentchat-aiohttp", c), ("raw-aiohttp", c), op)
-            found.append(
-                (f"{op}: aiohttp transport / raw aiohttp at c={c}", "x", value, _at_least(0.6))
-            )
+            what = f"{op}: aiohttp transport / raw aiohttp at c={c}"
+            found.append((what, "x", ratio(to_aiohttp, c), _at_least(0.6)))
     for result in _read(out / "parsing.json")["results"]:
         what = f"{result['name']} ({result['items']:,}): library / {result['baseline']}"
         found.append((what, "x", result["ratio"], _at_most(result["target"])))

@@ -548,7 +548,7 @@ def _progress(cell: CellRecord) -> None:
 def _ratio(numerator: CellRecord | None, denominator: CellRecord | None) -> float | None:
     if numerator is None or denominator is None or denominator["rps"] <= 0:
         return None
-    return round(numerator["rps"] / denominator["rps"], 3)
+    return numerator["rps"] / denominator["rps"]
 
 
 def ratios(cells: Sequence[CellRecord]) -> list[RatioRecord]:
