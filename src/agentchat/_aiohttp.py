@@ -37,6 +37,8 @@ __all__ = ["AiohttpWire", "close_session", "open_aiohttp_wire"]
 
 #: Sent on every request: the encodings ``decode_content`` can undo.
 _ACCEPT_ENCODING: Final = "gzip, deflate"
+#: How long an idle connection is kept (aiohttp's default).
+KEEPALIVE_EXPIRY: Final = 15.0
 
 
 class AiohttpWire:
@@ -95,7 +97,7 @@ def _yarl_url(url: str, query: Mapping[str, str]) -> yarl.URL:
 
 
 async def open_aiohttp_wire(
-    max_connections: int, *, keepalive_expiry: float = 15.0
+    max_connections: int, *, keepalive_expiry: float = KEEPALIVE_EXPIRY
 ) -> tuple[AiohttpWire, aiohttp.ClientSession]:
     """A wire on a new session (asyncio only); the caller closes the session."""
     if aiohttp is None:

@@ -28,7 +28,7 @@ import httpx
 from . import _validation as check
 from ._converters import default_converter
 from ._exceptions import AgentChatError, InvalidRequestError, LogonError
-from ._pool import lean_transport
+from ._pool import KEEPALIVE_EXPIRY, lean_transport
 from ._redaction import Secret, install_log_filter
 from ._routes import Route
 from ._session import Session
@@ -458,10 +458,11 @@ async def _open_wire(core: _Core, stack: AsyncExitStack) -> tuple[Wire, anyio.Ca
     """
     size = core.max_concurrency or DEFAULT_MAX_CONNECTIONS
     if core.transport == "aiohttp":
+        from ._aiohttp import KEEPALIVE_EXPIRY as AIOHTTP_EXPIRY
         from ._aiohttp import close_session, open_aiohttp_wire
 
         aiohttp_wire, session = await open_aiohttp_wire(
-            size, keepalive_expiry=_keepalive_expiry(core.keep_alive_interval, 15.0)
+            size, keepalive_expiry=_keepalive_expiry(core.keep_alive_interval, AIOHTTP_EXPIRY)
         )
         stack.push_async_callback(close_session, session)
         return aiohttp_wire, anyio.CapacityLimiter(size)
@@ -472,7 +473,7 @@ async def _open_wire(core: _Core, stack: AsyncExitStack) -> tuple[Wire, anyio.Ca
             transport = lean_transport(
                 max_connections=size,
                 ssl_context=_ssl_context(),
-                keepalive_expiry=_keepalive_expiry(core.keep_alive_interval, 5.0),
+                keepalive_expiry=_keepalive_expiry(core.keep_alive_interval, KEEPALIVE_EXPIRY),
             )
         http = httpx.AsyncClient(transport=transport, timeout=core.timeout)
         stack.push_async_callback(_close_shielded, http)

@@ -146,7 +146,10 @@ class LeanPool:
         if self._closed or not connection.is_idle():
             await self._discard(connection)
             return
-        self._idle.setdefault(key, collections.deque()).append(connection)
+        idle = self._idle.get(key)
+        if idle is None:  # not setdefault: no new deque per response on this hot path
+            idle = self._idle[key] = collections.deque()
+        idle.append(connection)
         self._wake_one()
         now = time.monotonic()
         if now >= self._next_sweep:
