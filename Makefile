@@ -20,30 +20,30 @@ help:
 	@echo "make venv   - create $(VENV) with the dev extra"
 	@echo "make clean  - remove $(VENV) and caches"
 
-$(STAMP): pyproject.toml
+# Creates $(VENV) if needed and installs the project with one extra; the stamp
+# (the target) says it is done for this pyproject.toml.
+define install
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@touch $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[$(1)]'
+	@touch $@
+endef
+
+$(STAMP): pyproject.toml
+	$(call install,dev)
 
 venv: $(STAMP)
 
 # The demo needs only the simulator extra; a dev install includes it.
 $(DEMO_STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[simulator]'
-	@touch $(DEMO_STAMP)
+	$(call install,simulator)
 
 demo: $(DEMO_STAMP)
 	$(BIN)/agentchat demo
 
 # The benchmarks need the bench extra (aiohttp, matplotlib); a dev install includes it.
 $(BENCH_STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
-	@touch $(BENCH_STAMP)
+	$(call install,bench)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
