@@ -44,11 +44,10 @@ KEEPALIVE_EXPIRY: Final = 15.0
 class AiohttpWire:
     """Requests through an ``aiohttp.ClientSession`` this client owns."""
 
-    __slots__ = ("_timeouts", "_urls", "pool_size", "session")
+    __slots__ = ("_timeouts", "_urls", "session")
 
-    def __init__(self, session: aiohttp.ClientSession, pool_size: int) -> None:
+    def __init__(self, session: aiohttp.ClientSession) -> None:
         self.session = session
-        self.pool_size = pool_size
         self._urls = URLCache(_yarl_url)
         self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
 
@@ -126,7 +125,7 @@ async def open_aiohttp_wire(
     # it off the same way; there is no public switch.
     if hasattr(session, "_retry_connection"):
         session._retry_connection = False
-    return AiohttpWire(session, max_connections), session
+    return AiohttpWire(session), session
 
 
 async def close_session(session: aiohttp.ClientSession) -> None:

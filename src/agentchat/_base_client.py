@@ -482,7 +482,7 @@ async def _open_wire(core: _Core, stack: AsyncExitStack) -> tuple[Wire, anyio.Ca
         return wire, anyio.CapacityLimiter(core.max_concurrency)
     limiter = _POOL_LIMITERS.get(http)
     if limiter is None:
-        limiter = anyio.CapacityLimiter(wire.pool_size or DEFAULT_MAX_CONNECTIONS)
+        limiter = anyio.CapacityLimiter(_pool_size(http) or DEFAULT_MAX_CONNECTIONS)
         _POOL_LIMITERS[http] = limiter
     return wire, limiter
 
@@ -530,3 +530,18 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _pool_size(http: httpx.AsyncClient) -> int | None:
+    """The connection limit of an httpx client's default pool, when it has one.
+
+    httpx exposes no public accessor, so this reads its pool (httpcore's, or a
+    LeanPool); other transports give ``None`` (the client then uses its
+    default, or pass ``max_concurrency``).
+    """
+    transport = getattr(http, "_transport", None)
+    pool = getattr(transport, "_pool", None)
+    size = getattr(pool, "_max_connections", None)
+    if isinstance(size, int) and 0 < size <= 100_000:
+        return size
+    return None

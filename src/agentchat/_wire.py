@@ -61,10 +61,6 @@ class Reply:
 class Wire(Protocol):
     """What the pipeline needs to put a request on the wire."""
 
-    @property
-    def pool_size(self) -> int | None:
-        """The connection limit, when the wire knows it (for the limiter)."""
-
     async def send(
         self,
         method: str,
@@ -116,11 +112,10 @@ class HttpxWire:
     ``URLCache``; everything else of the client applies as for any request.
     """
 
-    __slots__ = ("_urls", "client", "pool_size")
+    __slots__ = ("_urls", "client")
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
-        self.pool_size = _pool_size(client)
         self._urls = URLCache(_httpx_url)
 
     async def send(
@@ -209,18 +204,3 @@ def _inflate(data: bytes, wbits: int) -> bytes:
     if not decompressor.eof:
         raise zlib.error("truncated stream")
     return body
-
-
-def _pool_size(http: httpx.AsyncClient) -> int | None:
-    """The connection limit of an httpx client's default pool, when it has one.
-
-    httpx exposes no public accessor, so this reads httpcore's pool; other
-    transports give ``None`` (the client then uses its default, or pass
-    ``max_concurrency``).
-    """
-    transport = getattr(http, "_transport", None)
-    pool = getattr(transport, "_pool", None)
-    size = getattr(pool, "_max_connections", None)
-    if isinstance(size, int) and 0 < size <= 100_000:
-        return size
-    return None
