@@ -1,20 +1,42 @@
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import respx
+from hypothesis import settings
+
+from agentchat import _redaction
 
 from . import fakes
 from .fakes import BASE_URL, FakeAgentChat
 
 pytest_plugins = ["agentchat.simulator.pytest_plugin"]
 
+# Property tests draw the same examples on every run (``make test`` and CI are
+# deterministic); ``HYPOTHESIS_PROFILE=explore`` draws new ones each run, to hunt.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
 
 @pytest.fixture
 def anyio_backend() -> str:
     """Most tests run on asyncio; lifecycle tests parametrize trio too."""
     return "asyncio"
+
+
+@pytest.fixture
+def forget_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Secrets remembered during the test are forgotten after it.
+
+    ``redact()`` masks every secret the process has seen, for its whole life. A test
+    whose server issues made-up tokens (fuzzing: "1234", "Token=") would otherwise
+    make every later test's texts masked in places.
+    """
+    monkeypatch.setattr(_redaction, "_secrets", set(_redaction._secrets))
+    monkeypatch.setattr(_redaction, "_ordered", _redaction._ordered)
 
 
 # On the aiohttp transport (``AGENTCHAT_TRANSPORT=aiohttp``; asyncio only) trio

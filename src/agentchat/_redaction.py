@@ -81,18 +81,41 @@ def remember(value: str) -> None:
         if value in _secrets:
             return
         _secrets.add(value)
-        # Longest first, so a secret that contains another is masked whole.
-        _ordered = tuple(sorted(_secrets, key=len, reverse=True))
+        # A snapshot, so that redact() reads it without taking the lock.
+        _ordered = tuple(_secrets)
 
 
 def redact(text: str) -> str:
-    """Return ``text`` with every known secret and secret-shaped value masked."""
+    """Return ``text`` with every known secret and secret-shaped value masked.
+
+    Both kinds are found in the original text and masked together (overlapping
+    spans as one), so a remembered secret can never hide the ``SessionToken=`` of
+    a value that then goes unmasked: a server may issue any string as a token,
+    even one that is part of a key name.
+    """
+    spans: list[tuple[int, int]] = []
     for secret in _ordered:
-        if secret in text:
-            text = text.replace(secret, MASK)
+        start = text.find(secret)
+        while start != -1:
+            spans.append((start, start + len(secret)))
+            start = text.find(secret, start + 1)
     for pattern in _PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + MASK, text)
-    return text
+        spans.extend((match.end(1), match.end()) for match in pattern.finditer(text))
+    if not spans:
+        return text
+    spans.sort()
+    pieces: list[str] = []
+    done = 0  # everything before this index is in ``pieces``
+    start, end = spans[0]
+    for next_start, next_end in spans[1:]:
+        if next_start <= end:  # overlapping or touching: one mask
+            end = max(end, next_end)
+            continue
+        pieces += (text[done:start], MASK)
+        done = end
+        start, end = next_start, next_end
+    pieces += (text[done:start], MASK, text[end:])
+    return "".join(pieces)
 
 
 class RedactingFilter(logging.Filter):
