@@ -417,5 +417,15 @@ def test_a_class_whose_init_does_more_gets_no_twin() -> None:
     class Dicted:
         number: int = 0
 
-    for cls in (Validated, PostInit, Dicted):
+    class Hooked:
+        __slots__ = ()
+
+        def __init_subclass__(cls) -> None:
+            pass  # making a twin would run this
+
+    @attrs.frozen(kw_only=True)
+    class Subclassed(Hooked, Model):
+        number: int = 0
+
+    for cls in (Validated, PostInit, Dicted, Subclassed):
         assert _converters._twin(cls) is None, cls

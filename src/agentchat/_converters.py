@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import cache
 from keyword import iskeyword
-from typing import Any, Final, TypeVar, get_args, get_origin
+from typing import Any, Final, Generic, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
@@ -419,7 +419,7 @@ def _twin(cls: type) -> type | None:
 
     attrs' ``__init__`` for such a class sets each field's slot to the argument
     or the default, and nothing else. A builder does the same several times
-    faster: it makes an instance of the twin (same base, same slots, plain
+    faster: it makes an instance of the twin (same bases, same slots, plain
     attribute assignment instead of the frozen class's refusal), assigns every
     field, then makes the instance what it is meant to be with
     ``obj.__class__ = cls``. The layouts are identical, so the object is then
@@ -432,12 +432,12 @@ def _twin(cls: type) -> type | None:
     or when the interpreter refuses the swap (checked once, here): builders
     then call the class.
     """
-    if not attrs.has(cls) or type(cls) is not type or len(cls.__bases__) != 1:
+    if not attrs.has(cls) or type(cls) is not type:
         return None  # (a metaclass could do anything when the twin is made)
     if cls.__new__ is not object.__new__:
         return None
-    if any("__init_subclass__" in klass.__dict__ for klass in cls.__mro__[:-1]):
-        return None  # making the twin would call it
+    if any("__init_subclass__" in k.__dict__ for k in cls.__mro__[:-1] if k is not Generic):
+        return None  # making the twin would call it (Generic's only notes type parameters)
     init = cls.__dict__.get("__init__")
     filename = getattr(getattr(init, "__code__", None), "co_filename", "")
     if not filename.startswith("<attrs generated"):

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, SupportsIndex, TypeVar, overload
 
 import attrs
 
-__all__ = ["Model"]
+__all__ = ["Listing", "Model"]
+
+_T_co = TypeVar("_T_co", covariant=True)
 
 
 @attrs.frozen(kw_only=True)
@@ -20,3 +22,32 @@ class Model:
 
     extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False, hash=False)
     raw: Any = attrs.field(default=None, repr=False, eq=False, hash=False)
+
+
+class Listing(Generic[_T_co]):
+    """What the list-like models share (``ChatList``, ``ChatExport``...).
+
+    ``len()``, iteration, ``in``, ``reversed()``, indexing and slicing go to the
+    model's items (a slice is a tuple): ``chat_list[0]`` is the first chat.
+    Each model names its items in ``_items``.
+    """
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        @property
+        def _items(self) -> tuple[_T_co, ...]: ...
+
+    def __iter__(self) -> Iterator[_T_co]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> _T_co: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[_T_co, ...]: ...
+    def __getitem__(self, index: SupportsIndex | slice) -> _T_co | tuple[_T_co, ...]:
+        return self._items[index]

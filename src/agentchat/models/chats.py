@@ -6,14 +6,13 @@ import base64
 import enum
 import mimetypes
 import os
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Final
 
 import attrs
 
 from .._exceptions import InvalidRequestError
-from ._base import Model
+from ._base import Listing, Model
 
 __all__ = ["MAX_ATTACHMENT_BYTES", "Attachment", "Chat", "ChatList", "ChatType", "SentMessage"]
 
@@ -54,19 +53,18 @@ class Chat(Model):
 
 
 @attrs.frozen(kw_only=True)
-class ChatList(Model):
+class ChatList(Listing[Chat], Model):
     """The chats GetChatList returned, in the server's order.
 
-    Iterable and sized: ``for chat in chat_list`` and ``len(chat_list)`` work.
+    Reads as a tuple of them: ``for chat in chat_list``, ``len(chat_list)``,
+    ``chat_list[0]`` and slices work.
     """
 
     chats: tuple[Chat, ...] = ()
 
-    def __iter__(self) -> Iterator[Chat]:
-        return iter(self.chats)
-
-    def __len__(self) -> int:
-        return len(self.chats)
+    @property
+    def _items(self) -> tuple[Chat, ...]:
+        return self.chats
 
 
 @attrs.frozen(kw_only=True)

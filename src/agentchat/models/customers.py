@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import attrs
 
-from ._base import Model
+from ._base import Listing, Model
 from .chats import Chat
 
 __all__ = ["Customer", "CustomerList"]
@@ -26,8 +24,9 @@ class Customer(Model):
 
 
 @attrs.frozen(kw_only=True)
-class CustomerList(Model):
-    """The customers FindCustomer found (none, one or several); iterable and sized.
+class CustomerList(Listing[Customer], Model):
+    """The customers FindCustomer found (none, one or several); reads as a tuple
+    of them.
 
     A server may answer with one customer object, a bare list, or a wrapped
     list; all three become this.
@@ -35,8 +34,6 @@ class CustomerList(Model):
 
     customers: tuple[Customer, ...] = ()
 
-    def __iter__(self) -> Iterator[Customer]:
-        return iter(self.customers)
-
-    def __len__(self) -> int:
-        return len(self.customers)
+    @property
+    def _items(self) -> tuple[Customer, ...]:
+        return self.customers

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import attrs
 
-from ._base import Model
+from ._base import Listing, Model
 
 __all__ = ["Department", "DepartmentList"]
 
@@ -27,13 +25,11 @@ class Department(Model):
 
 
 @attrs.frozen(kw_only=True)
-class DepartmentList(Model):
-    """The departments GetDepartmentList returned; iterable and sized."""
+class DepartmentList(Listing[Department], Model):
+    """The departments GetDepartmentList returned; reads as a tuple of them."""
 
     departments: tuple[Department, ...] = ()
 
-    def __iter__(self) -> Iterator[Department]:
-        return iter(self.departments)
-
-    def __len__(self) -> int:
-        return len(self.departments)
+    @property
+    def _items(self) -> tuple[Department, ...]:
+        return self.departments

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 import attrs
 
-from ._base import Model
+from ._base import Listing, Model
 
 __all__ = ["ChatExport", "ExportRow"]
 
@@ -46,11 +45,11 @@ class ExportRow(Model):
 
 
 @attrs.frozen(kw_only=True)
-class ChatExport(Model):
+class ChatExport(Listing[ExportRow], Model):
     """A chat exported by ExportChat: its header, its lines, and the CSV text.
 
-    Iterable and sized over its rows: ``for row in export`` and ``len(export)``
-    work. ``columns`` is the header line as given; ``text`` is the CSV as the
+    A tuple-like view of its rows: ``for row in export``, ``len(export)`` and
+    ``export[0]`` work. ``columns`` is the header line as given; ``text`` is the CSV as the
     server sent it (taken out of its JSON string if it came in one, without a
     byte order mark), for saving or handing to another CSV reader.
     """
@@ -60,8 +59,6 @@ class ChatExport(Model):
     rows: tuple[ExportRow, ...] = ()
     text: str = attrs.field(default="", repr=False)
 
-    def __iter__(self) -> Iterator[ExportRow]:
-        return iter(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
+    @property
+    def _items(self) -> tuple[ExportRow, ...]:
+        return self.rows

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import attrs
 
-from ._base import Model
+from ._base import Listing, Model
 
 __all__ = ["Recipient", "RecipientList"]
 
@@ -21,13 +19,11 @@ class Recipient(Model):
 
 
 @attrs.frozen(kw_only=True)
-class RecipientList(Model):
-    """The recipients GetRecipients returned; iterable and sized."""
+class RecipientList(Listing[Recipient], Model):
+    """The recipients GetRecipients returned; reads as a tuple of them."""
 
     recipients: tuple[Recipient, ...] = ()
 
-    def __iter__(self) -> Iterator[Recipient]:
-        return iter(self.recipients)
-
-    def __len__(self) -> int:
-        return len(self.recipients)
+    @property
+    def _items(self) -> tuple[Recipient, ...]:
+        return self.recipients

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
 from datetime import datetime
 
 import attrs
 
-from ._base import Model
+from ._base import Listing, Model
 
 __all__ = [
     "DataInsight",
@@ -40,16 +39,14 @@ class Report(Model):
 
 
 @attrs.frozen(kw_only=True)
-class ReportList(Model):
-    """The reports GetReports returned; iterable and sized."""
+class ReportList(Listing[Report], Model):
+    """The reports GetReports returned; reads as a tuple of them."""
 
     reports: tuple[Report, ...] = ()
 
-    def __iter__(self) -> Iterator[Report]:
-        return iter(self.reports)
-
-    def __len__(self) -> int:
-        return len(self.reports)
+    @property
+    def _items(self) -> tuple[Report, ...]:
+        return self.reports
 
 
 @attrs.frozen(kw_only=True)
@@ -91,14 +88,12 @@ class InsightPoint(Model):
 
 
 @attrs.frozen(kw_only=True)
-class DataInsight(Model):
+class DataInsight(Listing[InsightPoint], Model):
     """Chat figures grouped by ``period`` (DataInsight)."""
 
     period: str | None = None
     points: tuple[InsightPoint, ...] = ()
 
-    def __iter__(self) -> Iterator[InsightPoint]:
-        return iter(self.points)
-
-    def __len__(self) -> int:
-        return len(self.points)
+    @property
+    def _items(self) -> tuple[InsightPoint, ...]:
+        return self.points
