@@ -122,6 +122,25 @@ async def test_gzip_bodies_are_decoded_and_bad_ones_are_format_errors(
     assert bad.value.status_code == 200
 
 
+@pytest.mark.httpx_only
+async def test_a_body_the_callers_event_hook_read_is_decoded_once() -> None:
+    # A caller's response hook that reads the body leaves it decoded; the wire
+    # takes that body as it is instead of reading (or un-gzipping) it again.
+    read: list[bytes] = []
+
+    async def hook(response: httpx.Response) -> None:
+        read.append(await response.aread())
+
+    async with serve() as server, httpx.AsyncClient(event_hooks={"response": [hook]}) as http:
+        server.faults["/api/GetChatList"] = "gzip"
+        async with AsyncAgentChat(
+            EMAIL, PASSWORD, base_url=server.base_url, http_client=http, keep_alive_interval=None
+        ) as chat:
+            chats = await chat.get_chat_list()
+    assert [c.chat_id for c in chats] == [int(c["ChatID"]) for c in CHATS]
+    assert any(b'"ChatID"' in body for body in read)  # the hook saw it decoded
+
+
 @pytest.mark.parametrize("anyio_backend", ["trio"])
 async def test_the_aiohttp_transport_on_trio_is_a_clear_error(anyio_backend: str) -> None:
     async with serve() as server:

@@ -135,38 +135,39 @@ class HttpxWire:
         # Content-Encoding is an answer we can name (with its status), not an
         # httpx.DecodingError from inside send().
         response = await client.send(request, stream=True)
+        raw: bytes | None = None
         try:
             if response.is_stream_consumed:  # an event hook of the caller's read it
-                return Reply(
-                    response.status_code, response.reason_phrase, response.headers, response.content
-                )
-            chunks: list[bytes] = []
-            parts = response.aiter_raw()
-            try:
-                async for part in parts:
-                    chunks.append(part)
-            finally:
-                # A half-read body's generator is closed here, not by the GC.
-                await parts.aclose()  # type: ignore[attr-defined]
+                body = response.content
+            else:
+                chunks: list[bytes] = []
+                parts = response.aiter_raw()
+                try:
+                    async for part in parts:
+                        chunks.append(part)
+                finally:
+                    # A half-read body's generator is closed here, not by the GC.
+                    await parts.aclose()  # type: ignore[attr-defined]
+                raw = b"".join(chunks)
         finally:
             await response.aclose()
-        raw = b"".join(chunks)
-        encoding = response.headers.get("Content-Encoding")
-        if encoding is None or encoding.strip().lower() in _IDENTITY:
-            return Reply(response.status_code, response.reason_phrase, response.headers, raw)
-        try:
-            # httpx's own decoders (gzip, deflate, and br/zstd when installed).
-            decoded = httpx.Response(200, headers={"Content-Encoding": encoding}, content=raw)
-            body = decoded.content
-        except httpx.DecodingError:
-            return Reply(
-                response.status_code,
-                response.reason_phrase,
-                response.headers,
-                raw,
-                undecodable=True,
-            )
-        return Reply(response.status_code, response.reason_phrase, response.headers, body)
+        undecodable = False
+        if raw is not None:
+            body, undecodable = _httpx_decoded(response.headers.get("Content-Encoding"), raw)
+        status, reason = response.status_code, response.reason_phrase
+        return Reply(status, reason, response.headers, body, undecodable=undecodable)
+
+
+def _httpx_decoded(encoding: str | None, raw: bytes) -> tuple[bytes, bool]:
+    """``raw`` decoded by its ``Content-Encoding`` with httpx's own decoders (gzip,
+    deflate, and br/zstd when installed), and whether it could not be."""
+    if encoding is None or encoding.strip().lower() in _IDENTITY:
+        return raw, False
+    try:
+        decoded = httpx.Response(200, headers={"Content-Encoding": encoding}, content=raw)
+        return decoded.content, False
+    except httpx.DecodingError:
+        return raw, True
 
 
 _IDENTITY: Final = frozenset({"", "identity"})
