@@ -198,12 +198,19 @@ async def test_agent_logon_returns_the_agent_and_adopts_the_new_session(
         {"content": b"tok-plain-text-body"},
         {"json": {"data": {"sessionToken": "tok-wrapped-token", "agentId": "7"}}},
         {"json": {"Token": "tok-token-key"}},
+        {"json": {"Session Token": "tok-spaced-key", "Agent ID": 7}},
+        {"json": {"Result": {"SESSION_TOKEN": "tok-snake-key"}}},
     ],
-    ids=["json-string", "text", "wrapped", "token-key"],
+    ids=["json-string", "text", "wrapped", "token-key", "spaced-key", "snake-key"],
 )
 async def test_logon_token_shapes(api: FakeAgentChat, body: dict[str, object]) -> None:
     api.logon.mock(side_effect=None, return_value=httpx.Response(200, **body))  # type: ignore[arg-type]
     listed = api.router.get("/api/GetChatList").respond(200, json=[])
     async with make_client() as chat:
         await chat.get_chat_list()
-    assert listed.calls.last.request.url.params["SessionToken"].startswith("tok-")
+        agent = chat.agent
+    sent = listed.calls.last.request.url.params["SessionToken"]
+    assert sent.startswith("tok-")
+    # The token is the client's, its key matched as any key is: not kept in ``extra``.
+    assert agent is not None
+    assert sent not in json.dumps(dict(agent.extra))

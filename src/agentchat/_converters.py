@@ -50,7 +50,7 @@ from cattrs.errors import (
 from .models._base import Model
 from .models.settings import Settings
 
-__all__ = ["make_converter", "structure", "wire_name"]
+__all__ = ["make_converter", "norm_key", "structure", "wire_name"]
 
 T = TypeVar("T")
 
@@ -60,7 +60,8 @@ _ISO_FRACTION: Final = re.compile(r"\.(\d+)")
 _INT_TEXT: Final = re.compile(r"[+-]?\d+")
 
 
-def _norm(key: str) -> str:
+def norm_key(key: str) -> str:
+    """A key as matched: case-insensitive, ignoring ``_``, ``-`` and spaces."""
     return key.replace("_", "").replace("-", "").replace(" ", "").lower()
 
 
@@ -82,7 +83,7 @@ def wire_name(field_name: str) -> str:
 
 def _keys_for(field_name: str) -> set[str]:
     """Every normalised key that fills ``field_name``: its own and its wire name's."""
-    return {_norm(field_name), _norm(wire_name(field_name))}
+    return {norm_key(field_name), norm_key(wire_name(field_name))}
 
 
 # -- scalars ------------------------------------------------------------------
@@ -273,7 +274,7 @@ def _model_structure_factory(
     only_list = len(fields) == 1 and _is_homogeneous_sequence(fields[0].type)
     list_field = fields[0].name if only_list else None
     bare_list_field = sequences[0].name if len(sequences) == 1 else list_field
-    list_key = _norm(list_field) if list_field else ""
+    list_key = norm_key(list_field) if list_field else ""
     item_keys = frozenset(_item_required_keys(fields[0].type)) if list_field else frozenset()
     own_keys = frozenset(by_key)
     # "" in a number, date or bool field means "not given", as null does.
@@ -327,7 +328,7 @@ def _model_structure_factory(
             if not isinstance(value, Mapping):
                 value = {list_field: _unwrap_list(value)}
             else:
-                keys = {_norm(k) for k in value if isinstance(k, str)}
+                keys = {norm_key(k) for k in value if isinstance(k, str)}
                 if list_key not in keys:
                     single = bool(item_keys) and item_keys <= keys
                     value = {list_field: [value] if single else _unwrap_list(value)}
@@ -340,7 +341,7 @@ def _model_structure_factory(
         errors: list[Exception] = []
         failed: set[str] = set()
         for key, item in value.items():
-            field = by_key.get(_norm(key)) if isinstance(key, str) else None
+            field = by_key.get(norm_key(key)) if isinstance(key, str) else None
             if field is None:
                 extra[key] = item
                 continue
@@ -608,12 +609,16 @@ class _Layouts:
     def _compile(self, keys: tuple[Any, ...]) -> Builder | None:
         if not all(type(key) is str for key in keys) or sum(map(len, keys)) > _MAX_LAYOUT_CHARS:
             return None
-        if len(keys) == 1 and _norm(keys[0]) in _WRAPPERS and _norm(keys[0]) not in self._own_keys:
+        if (
+            len(keys) == 1
+            and norm_key(keys[0]) in _WRAPPERS
+            and norm_key(keys[0]) not in self._own_keys
+        ):
             return None
         mapped: dict[str, int] = {}  # field name -> index of its key
         extra: list[int] = []
         for index, key in enumerate(keys):
-            field = self._by_key.get(_norm(key))
+            field = self._by_key.get(norm_key(key))
             if field is None:
                 extra.append(index)
             elif field.name in mapped:
@@ -673,7 +678,9 @@ def _unwrap_object(value: Any, own_keys: frozenset[str]) -> Any:
     """``{"Data": {...}}`` -> ``{...}`` when the one key is a wrapper, not a field."""
     if isinstance(value, Mapping) and len(value) == 1:
         [(key, inner)] = value.items()
-        wrapper = isinstance(key, str) and _norm(key) in _WRAPPERS and _norm(key) not in own_keys
+        wrapper = (
+            isinstance(key, str) and norm_key(key) in _WRAPPERS and norm_key(key) not in own_keys
+        )
         if wrapper and isinstance(inner, Mapping | list):
             return inner
     return value
@@ -688,7 +695,7 @@ def _item_required_keys(sequence_type: Any) -> list[str]:
     if not _is_model(inner):
         return []
     fields = attrs.fields(attrs.resolve_types(inner))
-    return [_norm(f.name) for f in fields if f.default is attrs.NOTHING]
+    return [norm_key(f.name) for f in fields if f.default is attrs.NOTHING]
 
 
 # -- settings -----------------------------------------------------------------
@@ -700,7 +707,7 @@ def _settings_values(value: Any) -> dict[str, Any]:
         return {}
     if isinstance(value, Mapping):
         for key, item in value.items():
-            wrapper = isinstance(key, str) and _norm(key) in ("settings", "values", "data")
+            wrapper = isinstance(key, str) and norm_key(key) in ("settings", "values", "data")
             if wrapper and isinstance(item, list | Mapping):
                 return _settings_values(item)
         return dict(value)
@@ -709,7 +716,7 @@ def _settings_values(value: Any) -> dict[str, Any]:
         for index, item in enumerate(value):
             if not isinstance(item, Mapping):
                 raise ValueError(f"expected a setting object at index {index}, got {_short(item)}")
-            named = {_norm(k): v for k, v in item.items() if isinstance(k, str)}
+            named = {norm_key(k): v for k, v in item.items() if isinstance(k, str)}
             if {"name", "value"} <= set(named) and isinstance(named["name"], str):
                 values[named["name"]] = named["value"]
             else:

@@ -27,7 +27,7 @@ import cattrs
 from anyio.abc import TaskStatus
 
 from . import _routes as routes
-from ._converters import structure
+from ._converters import norm_key, structure
 from ._exceptions import (
     APIStatusError,
     LogonError,
@@ -203,7 +203,7 @@ class Session:
 
 
 def _key(key: object) -> str:
-    return key.replace("_", "").replace("-", "").lower() if isinstance(key, str) else ""
+    return norm_key(key) if isinstance(key, str) else ""
 
 
 def _find_token(data: Any, depth: int = 0) -> tuple[str, Any] | None:
