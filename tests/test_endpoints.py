@@ -21,7 +21,7 @@ from agentchat import (
     SentMessage,
 )
 
-from .fakes import EMAIL, FakeAgentChat, make_client
+from .fakes import EMAIL, PASSWORD, FakeAgentChat, make_client
 
 pytestmark = pytest.mark.anyio
 
@@ -189,6 +189,21 @@ async def test_agent_logon_returns_the_agent_and_adopts_the_new_session(
         with pytest.raises(InvalidRequestError):
             await chat.agent_logon(EMAIL)
     assert api.logoff.calls.last.request.url.params["SessionToken"] == api.issued[1]
+
+
+async def test_agent_logon_with_new_credentials_is_used_from_then_on(api: FakeAgentChat) -> None:
+    new_password = "a-new-password-0451"
+    async with make_client() as chat:
+        view = chat.with_options(max_retries=0)
+        api.password = new_password
+        await chat.agent_logon(EMAIL, new_password)
+        api.expire_all()
+        await view.keep_alive()  # a re-logon from a view logs on with the new password
+        assert chat.stats.relogons == 1
+        assert EMAIL in repr(chat)
+        assert new_password not in repr(chat)
+    sent = [json.loads(call.request.content) for call in api.logon.calls]
+    assert [body["Password"] for body in sent] == [PASSWORD, new_password, new_password]
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ from ._exceptions import AgentChatError, InvalidRequestError, LogonError
 from ._pool import KEEPALIVE_EXPIRY, lean_transport
 from ._redaction import Secret, install_log_filter
 from ._routes import Route
-from ._session import Session
+from ._session import Credentials, Session
 from ._transport import Pipeline, RequestOptions, decode, parse
 from ._wire import HttpxWire, Reply, Wire
 from .models import LogonResult
@@ -96,8 +96,7 @@ class _Core:
 
     base_url: str
     version: str
-    email_address: str
-    password: Secret
+    credentials: Credentials
     api_key: Secret | None
     http_client: httpx.AsyncClient | None
     transport: httpx.AsyncBaseTransport | Literal["httpx", "aiohttp"] | None
@@ -180,8 +179,7 @@ class ClientBase:
         self._core = _Core(
             base_url=base_url,
             version=version,
-            email_address=email_address,
-            password=Secret(password),
+            credentials=Credentials(email_address, Secret(password)),
             api_key=Secret(api_key) if api_key else None,
             http_client=http_client,
             transport=transport,
@@ -196,7 +194,7 @@ class ClientBase:
     def __repr__(self) -> str:
         core = self._core
         return (
-            f"<{type(self).__name__} email_address={core.email_address!r} "
+            f"<{type(self).__name__} email_address={core.credentials.email_address!r} "
             f"base_url={core.base_url!r} state={core.state.value}>"
         )
 
@@ -224,8 +222,7 @@ class ClientBase:
                 core.session = Session(
                     pipeline=core.pipeline,
                     converter=core.converter,
-                    email_address=core.email_address,
-                    password=core.password,
+                    credentials=core.credentials,
                     on_logon_error=core.on_logon_error,
                     logon_options=self._options,
                 )

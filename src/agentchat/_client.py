@@ -116,8 +116,6 @@ class AsyncAgentChat(ClientBase):
         if email_address is not None and password is not None:
             secret = Secret(check.text(password, "password"))
             session.set_credentials(check.text(email_address, "email_address"), secret)
-            self._core.email_address = email_address
-            self._core.password = secret
         return await session.logon()
 
     async def set_password(self, reset_code: str) -> None:

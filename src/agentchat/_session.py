@@ -53,11 +53,18 @@ _LOGOFF: Final = RequestOptions(max_retries=0, relogon=False)
 
 
 @attrs.define(eq=False, repr=False)
+class Credentials:
+    """Who logs on: one object, held by the client and read by its session."""
+
+    email_address: str
+    password: Secret
+
+
+@attrs.define(eq=False, repr=False)
 class Session:
     pipeline: Pipeline
     converter: cattrs.Converter
-    email_address: str
-    password: Secret
+    credentials: Credentials
     on_logon_error: Callable[[LogonError], object] | None = None
     logon_options: RequestOptions = attrs.field(factory=RequestOptions)
     _token: Secret | None = None
@@ -107,14 +114,15 @@ class Session:
 
     async def logon(self) -> LogonResult:
         """Call AgentLogon and adopt the token it returns."""
-        body = {"EmailAddress": self.email_address, "Password": self.password.get()}
+        who = self.credentials
+        body = {"EmailAddress": who.email_address, "Password": who.password.get()}
         try:
             response = await self.pipeline.call(routes.AGENT_LOGON, self.logon_options, body=body)
         except APIStatusError as exc:
             if exc.status_code not in _REFUSED_CREDENTIALS:
                 raise  # a server or proxy problem, not a verdict on the credentials
             error = LogonError(
-                f"AgentLogon refused the credentials of {self.email_address!r} "
+                f"AgentLogon refused the credentials of {who.email_address!r} "
                 f"({exc.status_code}): {exc.body}",
                 status_code=exc.status_code,
             )
@@ -127,7 +135,7 @@ class Session:
         self._failed = None
         self.logons += 1
         self.touch()
-        logger.info("logged on as %s", self.email_address)
+        logger.info("logged on as %s", who.email_address)
         return result
 
     async def logoff(self) -> None:
@@ -138,11 +146,11 @@ class Session:
             await self.pipeline.call(routes.AGENT_LOGOFF, _LOGOFF)
         finally:
             self._token = None
-        logger.info("logged off %s", self.email_address)
+        logger.info("logged off %s", self.credentials.email_address)
 
     def set_credentials(self, email_address: str, password: Secret) -> None:
-        self.email_address = email_address
-        self.password = password
+        self.credentials.email_address = email_address
+        self.credentials.password = password
         self._failed = None
 
     def _fail(self, error: LogonError) -> None:
