@@ -27,13 +27,13 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def forget_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Secrets remembered during the test are forgotten after it.
+    """Secrets remembered during a test are forgotten after it.
 
     ``redact()`` masks every secret the process has seen, for its whole life. A test
-    whose server issues made-up tokens (fuzzing: "1234", "Token=") would otherwise
-    make every later test's texts masked in places.
+    whose server issues made-up tokens (fuzzing: "1234", "Token=", "Version")
+    would otherwise leave every later test's texts masked in places.
     """
     monkeypatch.setattr(_redaction, "_secrets", set(_redaction._secrets))
     monkeypatch.setattr(_redaction, "_ordered", _redaction._ordered)

@@ -7,7 +7,9 @@ connections accepted, and the most connections open and requests in progress at
 once. ``faults`` makes a path misbehave: ``"drop"`` (read the request, close
 without answering), ``"hang"`` (never answer), ``"close"`` (answer, say
 keep-alive, then close the connection anyway), ``"gzip"`` (a gzip-encoded
-answer) or ``"bad-gzip"`` (an answer that claims gzip and is not).
+answer), ``"bad-gzip"`` (an answer that claims gzip and is not), ``"cut-gzip"``
+(the first half of a gzip-encoded answer) or ``"x-unknown"`` (a plain answer
+that names an encoding nobody knows).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import collections
 import gzip
 import itertools
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import anyio
@@ -29,6 +31,12 @@ MAX_HEAD = 16 * 1024  # request line and headers
 MAX_BODY = 64 * 1024
 MAX_REQUESTS_PER_CONNECTION = 100_000
 CHATS = [{"ChatID": "101", "CustomerName": "A"}, {"ChatID": "102", "CustomerName": "B"}]
+_ENCODED: dict[str, Callable[[bytes], bytes]] = {
+    "gzip": gzip.compress,
+    "bad-gzip": lambda payload: b"not gzip at all",
+    "cut-gzip": lambda payload: gzip.compress(payload)[: len(gzip.compress(payload)) // 2],
+    "x-unknown": lambda payload: payload,
+}
 _DISCONNECTED = (
     anyio.EndOfStream,
     anyio.IncompleteRead,
@@ -103,9 +111,9 @@ class LoopbackServer:
         if fault == "drop":
             return False  # closed with no answer, after the request was read
         extra: dict[str, str] = {}
-        if fault in ("gzip", "bad-gzip"):
-            extra["Content-Encoding"] = "gzip"
-            payload = gzip.compress(payload) if fault == "gzip" else b"not gzip at all"
+        if fault in _ENCODED:
+            extra["Content-Encoding"] = "x-unknown" if fault == "x-unknown" else "gzip"
+            payload = _ENCODED[fault](payload)
         await self._respond(stream, status, payload, keep_alive=keep_alive, headers=extra)
         return keep_alive and fault != "close"
 

@@ -138,7 +138,6 @@ def test_redact_masks_secret_shaped_values(text: str, hidden: str) -> None:
 
 
 @pytest.mark.parametrize("issued", ["SessionToken=", "Token=", "n=abc", "ken=abc123&Ch", "1&Se"])
-@pytest.mark.usefixtures("forget_secrets")
 def test_a_remembered_secret_overlapping_a_key_does_not_unmask_its_value(issued: str) -> None:
     # Found by CI: a fuzzed logon answer issued the token "SessionToken=" (any
     # string is a valid token), which was masked first and left the pattern for
@@ -151,7 +150,6 @@ def test_a_remembered_secret_overlapping_a_key_does_not_unmask_its_value(issued:
     assert cleaned.endswith("ID=4")
 
 
-@pytest.mark.usefixtures("forget_secrets")
 def test_overlapping_and_nested_secrets_are_masked_whole() -> None:
     remember("alpha-beta")
     remember("beta-gamma")

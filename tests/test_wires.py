@@ -7,7 +7,9 @@ transport explicitly: they run in both suite runs.
 
 from __future__ import annotations
 
+import gzip
 import socket
+import zlib
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -24,7 +26,7 @@ from agentchat import (
     OutcomeUnknownError,
     ResponseFormatError,
 )
-from agentchat._wire import URL_CACHE_SIZE, URLCache
+from agentchat._wire import URL_CACHE_SIZE, URLCache, decode_content
 
 from .fakes import EMAIL, PASSWORD
 from .loopback import CHATS, LoopbackServer, serve
@@ -116,10 +118,39 @@ async def test_gzip_bodies_are_decoded_and_bad_ones_are_format_errors(
     async with serve() as server, client(server.base_url, transport) as chat:
         server.faults["/api/GetChatList"] = "gzip"
         assert len(await chat.get_chat_list()) == len(CHATS)
-        server.faults["/api/GetChatList"] = "bad-gzip"
-        with pytest.raises(ResponseFormatError, match="Content-Encoding") as bad:
-            await chat.get_chat_list()
-    assert bad.value.status_code == 200
+        server.faults["/api/GetChatList"] = "x-unknown"  # taken as identity, as httpx does
+        assert len(await chat.get_chat_list()) == len(CHATS)
+        errors = []
+        for fault in ("bad-gzip", "cut-gzip"):
+            server.faults["/api/GetChatList"] = fault
+            with pytest.raises(ResponseFormatError, match="Content-Encoding") as bad:
+                await chat.get_chat_list()
+            errors.append(bad.value)
+    assert [error.status_code for error in errors] == [200, 200]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "raw", "decoded"),
+    [
+        (None, b"[]", b"[]"),
+        ("identity", b"[]", b"[]"),
+        ("gzip", gzip.compress(b"[1]"), b"[1]"),
+        ("GZIP , identity", gzip.compress(b"[1]"), b"[1]"),
+        ("deflate", zlib.compress(b"[2]"), b"[2]"),
+        ("deflate", zlib.compress(b"[3]")[2:-4], b"[3]"),  # raw deflate, as some servers send
+        ("gzip, gzip", gzip.compress(gzip.compress(b"[4]")), b"[4]"),
+        ("x-unknown", b"[5]", b"[5]"),
+        ("gzip", b"", b""),  # no body: nothing to decode
+        ("gzip", b"{", None),  # httpx's own decoder makes this b"": "no content"
+        ("gzip", gzip.compress(b"[1, 2, 3]")[:-8], None),  # cut: httpx gives "[1, 2"
+        ("deflate", zlib.compress(b"[1, 2, 3]")[:6], None),
+        ("gzip", b"not gzip", None),
+    ],
+)
+def test_decode_content_refuses_what_does_not_end_where_the_body_ends(
+    encoding: str | None, raw: bytes, decoded: bytes | None
+) -> None:
+    assert decode_content(encoding, raw) == decoded
 
 
 @pytest.mark.httpx_only

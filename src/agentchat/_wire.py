@@ -153,32 +153,26 @@ class HttpxWire:
             await response.aclose()
         undecodable = False
         if raw is not None:
-            body, undecodable = _httpx_decoded(response.headers.get("Content-Encoding"), raw)
+            decoded = decode_content(response.headers.get("Content-Encoding"), raw)
+            body, undecodable = (raw, True) if decoded is None else (decoded, False)
         status, reason = response.status_code, response.reason_phrase
         return Reply(status, reason, response.headers, body, undecodable=undecodable)
-
-
-def _httpx_decoded(encoding: str | None, raw: bytes) -> tuple[bytes, bool]:
-    """``raw`` decoded by its ``Content-Encoding`` with httpx's own decoders (gzip,
-    deflate, and br/zstd when installed), and whether it could not be."""
-    if encoding is None or encoding.strip().lower() in _IDENTITY:
-        return raw, False
-    try:
-        decoded = httpx.Response(200, headers={"Content-Encoding": encoding}, content=raw)
-        return decoded.content, False
-    except httpx.DecodingError:
-        return raw, True
 
 
 _IDENTITY: Final = frozenset({"", "identity"})
 
 
 def decode_content(encoding: str | None, raw: bytes) -> bytes | None:
-    """``raw`` decoded by its ``Content-Encoding`` (gzip, deflate), or ``None`` if it cannot be.
+    """``raw`` decoded by its ``Content-Encoding``, or ``None`` if it cannot be.
 
-    Encodings are undone last-applied first; an unknown one cannot be decoded.
+    The one decoder of both wires. Encodings are undone last-applied first. gzip
+    and deflate are ours and must end where the body ends: httpx's own decoders
+    read a truncated stream (even a lone ``{``) as an empty or partial body,
+    which would then pass for "no content" or a shorter list. Other codings go
+    to httpx's decoders: br and zstd when their packages are installed, and,
+    as in httpx, an unknown coding is taken as identity. An empty body is empty.
     """
-    if encoding is None:
+    if encoding is None or not raw:
         return raw
     body = raw
     for coding in reversed([c.strip().lower() for c in encoding.split(",")]):
@@ -193,8 +187,9 @@ def decode_content(encoding: str | None, raw: bytes) -> bytes | None:
                 except zlib.error:  # "deflate" sent as a raw stream, as some servers do
                     body = _inflate(body, -zlib.MAX_WBITS)
             else:
-                return None
-        except zlib.error:
+                answer = httpx.Response(200, headers={"Content-Encoding": coding}, content=body)
+                body = answer.content
+        except (zlib.error, httpx.DecodingError):
             return None
     return body
 

@@ -64,8 +64,7 @@ from ..strategies import (
     union_members,
 )
 
-# Hostile logon answers issue made-up tokens; they are not kept as secrets after.
-pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("forget_secrets")]
+pytestmark = pytest.mark.anyio
 
 BASE_URL: Final = "https://agentchat.fuzz.test"
 EMAIL: Final = "fuzz@example.com"
@@ -658,6 +657,9 @@ def _watcher_answers() -> st.SearchStrategy[Answer]:
 @pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
 @settings(FUZZ, max_examples=6)
 @given(hostile=st.lists(_watcher_answers(), min_size=1, max_size=4))
+# Found by exploring: httpx's gzip decoder read a lone "{" as an empty body, so
+# the watcher saw an empty list and reported every chat gone.
+@example(hostile=[Answer(200, b"{", (("content-encoding", "gzip"),))])
 async def test_watcher_survives_hostile_answers(anyio_backend: str, hostile: list[Answer]) -> None:
     first = [{"ChatID": 1, "CustomerName": "Ann"}, {"ChatID": 2, "CustomerName": "Bob"}]
     second = [{"ChatID": "1", "CustomerName": "Ann B."}, {"ChatID": 3, "CustomerName": "Cy"}]
