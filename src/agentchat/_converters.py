@@ -447,10 +447,10 @@ def _twin(cls: type) -> type | None:
         return None
     fields = attrs.fields(cls)
     slots: set[str] = set()
+    if cls.__dictoffset__:
+        return None  # its instances have a __dict__ too
     for klass in cls.__mro__[:-1]:
-        if "__slots__" not in klass.__dict__:
-            return None  # its instances have a __dict__ too
-        declared = klass.__dict__["__slots__"]
+        declared = klass.__dict__.get("__slots__", ())  # () for C types (Generic on 3.12+)
         slots.update([declared] if isinstance(declared, str) else declared)
     if slots - {"__weakref__"} != {f.name for f in fields}:
         return None
