@@ -9,7 +9,9 @@ without answering), ``"hang"`` (never answer), ``"close"`` (answer, say
 keep-alive, then close the connection anyway), ``"gzip"`` (a gzip-encoded
 answer), ``"bad-gzip"`` (an answer that claims gzip and is not), ``"cut-gzip"``
 (the first half of a gzip-encoded answer) or ``"x-unknown"`` (a plain answer
-that names an encoding nobody knows).
+that names an encoding nobody knows). ``raw`` answers a path with bytes made
+from the request target (which holds the token), then closes the connection:
+for malformed answers.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class LoopbackServer:
         self.in_progress = 0
         self.max_in_progress = 0
         self.faults: dict[str, str] = {}
+        self.raw: dict[str, Callable[[str], bytes]] = {}
         self._tokens = itertools.count(1)
 
     async def handle(self, stream: SocketStream) -> None:
@@ -95,6 +98,9 @@ class LoopbackServer:
         body = await reader.receive_exactly(length) if length else b""
         path = target.partition("?")[0]
         self.requests[path] += 1
+        if path in self.raw:
+            await stream.send(self.raw[path](target))
+            return False
         self.in_progress += 1
         self.max_in_progress = max(self.max_in_progress, self.in_progress)
         fault = self.faults.get(path)

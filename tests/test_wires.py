@@ -8,10 +8,12 @@ transport explicitly: they run in both suite runs.
 from __future__ import annotations
 
 import gzip
+import json
 import socket
+import traceback
 import zlib
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import anyio
 import httpx
@@ -25,6 +27,7 @@ from agentchat import (
     InvalidRequestError,
     OutcomeUnknownError,
     ResponseFormatError,
+    ServerError,
 )
 from agentchat._wire import URL_CACHE_SIZE, URLCache, decode_content
 
@@ -129,6 +132,85 @@ async def test_gzip_bodies_are_decoded_and_bad_ones_are_format_errors(
     assert [error.status_code for error in errors] == [200, 200]
 
 
+def _answer(head: str, body: bytes = b"") -> bytes:
+    return f"{head}\r\nContent-Length: {len(body)}\r\n\r\n".encode("latin-1") + body
+
+
+_PLAIN: Final = json.dumps(CHATS).encode()
+#: Odd but whole answers that both wires read as the chats (h11 is the yardstick).
+ODD_ANSWERS: Final = {
+    "two Content-Encoding lines": lambda target: _answer(
+        "HTTP/1.1 200 OK\r\nContent-Encoding: identity\r\nContent-Encoding: gzip",
+        gzip.compress(_PLAIN),
+    ),
+    "a non-ASCII Content-Encoding": lambda target: _answer(
+        "HTTP/1.1 200 OK\r\nContent-Encoding: \xffgzip", _PLAIN
+    ),
+    "a 9 KB header line": lambda target: _answer(f"HTTP/1.1 200 OK\r\nX-Big: {'b' * 9000}", _PLAIN),
+    "200 headers": lambda target: _answer(
+        "HTTP/1.1 200 OK" + "".join(f"\r\nX-{i}: v" for i in range(200)), _PLAIN
+    ),
+}
+#: Malformed answers that quote the request target, token and all.
+ECHOING_ANSWERS: Final = {
+    "a header line with no colon": lambda target: _answer(f"HTTP/1.1 200 OK\r\nX-Echo {target}"),
+    "a bad status line": lambda target: _answer(f"HTTP/1.1 2x0 {target}"),
+}
+
+
+@TRANSPORTS
+@pytest.mark.parametrize("answer", ODD_ANSWERS)
+async def test_odd_but_whole_answers_are_read_alike(transport: Transport, answer: str) -> None:
+    async with serve() as server, client(server.base_url, transport, max_retries=0) as chat:
+        server.raw["/api/GetChatList"] = ODD_ANSWERS[answer]
+        chats = await chat.get_chat_list()
+    assert [c.chat_id for c in chats] == [int(c["ChatID"]) for c in CHATS]
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    links: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and len(links) < 10:
+        links.append(current)
+        current = current.__cause__ or current.__context__
+    return links
+
+
+@TRANSPORTS
+@pytest.mark.parametrize("answer", ECHOING_ANSWERS)
+async def test_a_malformed_answer_leaves_no_token_anywhere_in_the_error(
+    transport: Transport, answer: str
+) -> None:
+    async with serve() as server, client(server.base_url, transport, max_retries=0) as chat:
+        server.raw["/api/SendMessage"] = ECHOING_ANSWERS[answer]
+        with pytest.raises(OutcomeUnknownError) as caught:
+            await chat.send_message(1, "hi")
+    links = _chain(caught.value)
+    texts = [text for link in links for text in (str(link), repr(link), repr(link.args))]
+    texts.append("".join(traceback.format_exception(caught.value)))
+    assert not [text for text in texts if "tok-0" in text or PASSWORD in text]
+    # The wire's own error is chained only as a redacted copy of httpx's class.
+    assert [type(link).__module__.split(".")[0] for link in links] == ["agentchat", "httpx"]
+
+
+@TRANSPORTS
+async def test_a_reason_phrase_is_shown_redacted_printable_and_short(transport: Transport) -> None:
+    def answer(target: str) -> bytes:
+        reason = f"bad {target} {PASSWORD} ".encode() + b"\xff\xfe" + b"x" * 20_000
+        return b"HTTP/1.1 500 " + reason + b"\r\nContent-Length: 0\r\n\r\n"
+
+    async with serve() as server, client(server.base_url, transport, max_retries=0) as chat:
+        server.raw["/api/GetChatList"] = answer
+        with pytest.raises(ServerError) as caught:
+            await chat.get_chat_list()
+    message = str(caught.value)
+    assert message.startswith("GetChatList returned 500 bad ")
+    assert "tok-0" not in message
+    assert PASSWORD not in message
+    assert len(message) < 1_000
+    message.encode()  # no lone surrogates: it can be printed and logged
+
+
 @pytest.mark.parametrize(
     ("encoding", "raw", "decoded"),
     [
@@ -140,6 +222,7 @@ async def test_gzip_bodies_are_decoded_and_bad_ones_are_format_errors(
         ("deflate", zlib.compress(b"[3]")[2:-4], b"[3]"),  # raw deflate, as some servers send
         ("gzip, gzip", gzip.compress(gzip.compress(b"[4]")), b"[4]"),
         ("x-unknown", b"[5]", b"[5]"),
+        ("\xffgzip", b"[6]", b"[6]"),  # unknown too (httpx cannot even name it)
         ("gzip", b"", b""),  # no body: nothing to decode
         ("gzip", b"{", None),  # httpx's own decoder makes this b"": "no content"
         ("gzip", gzip.compress(b"[1, 2, 3]")[:-8], None),  # cut: httpx gives "[1, 2"

@@ -17,8 +17,10 @@ per request. What differs from the httpx wire, on purpose and documented:
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 import anyio
 import httpx
@@ -39,6 +41,12 @@ __all__ = ["AiohttpWire", "close_session", "open_aiohttp_wire"]
 _ACCEPT_ENCODING: Final = "gzip, deflate"
 #: How long an idle connection is kept (aiohttp's default).
 KEEPALIVE_EXPIRY: Final = 15.0
+#: h11 (the httpx wire) takes an answer's head up to 100 KB with any number of
+#: headers; aiohttp's defaults (8190-byte lines, 128 headers) would refuse
+#: answers the httpx wire accepts, and an unsafe call answered 200 would then
+#: end in OutcomeUnknownError.
+_MAX_HEAD: Final = 100 * 1024
+_MAX_HEADERS: Final = 4096
 
 
 class AiohttpWire:
@@ -60,6 +68,7 @@ class AiohttpWire:
         content: bytes | None,
         timeout: httpx.Timeout,  # noqa: ASYNC109 - per-request socket timeouts, as httpx's
     ) -> Reply:
+        failure: httpx.TransportError | None = None
         try:
             async with self.session.request(
                 method,
@@ -75,8 +84,13 @@ class AiohttpWire:
                 answer_headers = response.headers
         except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:
             # asyncio.TimeoutError is not the built-in TimeoutError before 3.11.
-            raise _translate(exc) from None
-        body = decode_content(answer_headers.get("Content-Encoding"), raw)
+            failure = _translate(exc)
+        if failure is not None:
+            # Raised outside the except clause: the aiohttp error (its text holds
+            # the URL, so the token) is neither the cause nor the context.
+            raise failure
+        codings = answer_headers.getall("Content-Encoding", ())  # every line, as httpx
+        body = decode_content(", ".join(codings) if codings else None, raw)
         if body is None:
             return Reply(status, reason, answer_headers, raw, undecodable=True)
         return Reply(status, reason, answer_headers, body)
@@ -118,6 +132,7 @@ async def open_aiohttp_wire(
         headers={"Accept-Encoding": _ACCEPT_ENCODING},
         auto_decompress=False,
         raise_for_status=False,
+        **_head_limits(),
     )
     # aiohttp resends a GET, PUT or DELETE by itself when a reused connection
     # drops; here the pipeline alone decides what may be resent (AgentChat has
@@ -126,6 +141,14 @@ async def open_aiohttp_wire(
     if hasattr(session, "_retry_connection"):
         session._retry_connection = False
     return AiohttpWire(session), session
+
+
+@functools.cache
+def _head_limits() -> dict[str, Any]:
+    limits: dict[str, Any] = {"max_line_size": _MAX_HEAD, "max_field_size": _MAX_HEAD}
+    if "max_headers" in inspect.signature(aiohttp.ClientSession).parameters:  # 3.13.4+
+        limits["max_headers"] = _MAX_HEADERS
+    return limits
 
 
 async def close_session(session: aiohttp.ClientSession) -> None:

@@ -192,20 +192,29 @@ class Pipeline:
                 await self.limiter.acquire_on_behalf_of(state)
             try:
                 state.in_flight = not route.safe
+                cause: httpx.TransportError | None = None
                 try:
                     response = await self.http.send(
                         route.method, url, query, headers, content, timeout
                     )
                 except httpx.TransportError as exc:
                     error, retryable = _transport_error(route, exc)
+                    delay: float | None = None
                     if not retryable or attempt >= options.max_retries:
-                        raise error from exc
-                    state.in_flight = False
-                    delay: float | None = _backoff(attempt)
+                        # The wire's error can quote what the server sent (a
+                        # malformed line echoing the token): chained as a
+                        # redacted copy, and raised below, outside this clause,
+                        # so that it is not even the context.
+                        cause = type(exc)(redact(str(exc)))
+                    else:
+                        state.in_flight = False
+                        delay = _backoff(attempt)
                 else:
                     delay = None
             finally:
                 self.limiter.release_on_behalf_of(state)
+            if cause is not None:
+                raise error from cause
             if delay is not None:
                 attempt += 1
                 relogged = False  # a new attempt may re-log on once more
@@ -283,8 +292,14 @@ def _retry_after(response: Reply) -> float | None:
 
 
 def _excerpt(response: Reply) -> str:
-    text = response.content[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
-    text = redact(text)
+    return _shown(response.content[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace"))
+
+
+def _shown(text: str) -> str:
+    """Text from the network as an error may show it: printable (aiohttp keeps
+    bytes that are not UTF-8 as lone surrogates), redacted, then cut (so no
+    part of a secret survives the cut)."""
+    text = redact(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 3] + "..."
 
 
@@ -300,7 +315,7 @@ def _status_error(route: Route, response: Reply) -> APIStatusError:
     status = response.status_code
     cls = _STATUS_ERRORS.get(status, ServerError if status >= 500 else APIStatusError)
     excerpt = _excerpt(response)
-    reason = response.reason_phrase or ""
+    reason = _shown(response.reason_phrase or "")
     message = f"{route.name} returned {status} {reason}".rstrip()
     if excerpt:
         message += f": {excerpt}"

@@ -186,6 +186,8 @@ def decode_content(encoding: str | None, raw: bytes) -> bytes | None:
                     body = _inflate(body, zlib.MAX_WBITS)
                 except zlib.error:  # "deflate" sent as a raw stream, as some servers do
                     body = _inflate(body, -zlib.MAX_WBITS)
+            elif not coding.isascii():
+                continue  # no decoder has such a name: unknown, so identity
             else:
                 answer = httpx.Response(200, headers={"Content-Encoding": coding}, content=body)
                 body = answer.content
