@@ -17,6 +17,7 @@ from agentchat import (
     ChatList,
     ChatType,
     InvalidRequestError,
+    LogonError,
     LogonResult,
     SentMessage,
 )
@@ -189,6 +190,20 @@ async def test_agent_logon_returns_the_agent_and_adopts_the_new_session(
         with pytest.raises(InvalidRequestError):
             await chat.agent_logon(EMAIL)
     assert api.logoff.calls.last.request.url.params["SessionToken"] == api.issued[1]
+
+
+async def test_a_refused_switch_of_agent_keeps_the_session(api: FakeAgentChat) -> None:
+    listed = api.router.get("/api/GetChatList").mock(side_effect=api.session_ok())
+    async with make_client() as chat:
+        with pytest.raises(LogonError, match=r"refused the credentials of 'someone@example\.com'"):
+            await chat.agent_logon("someone@example.com", "a-typo-in-the-password")
+        assert "someone" not in repr(chat)
+        assert chat.agent is not None
+        await chat.get_chat_list()  # the session it had, untouched
+        assert listed.calls.last.request.url.params["SessionToken"] == api.issued[0]
+        await chat.agent_logon()  # and its own credentials still work
+    sent = [json.loads(call.request.content)["EmailAddress"] for call in api.logon.calls]
+    assert sent == [EMAIL, "someone@example.com", EMAIL]
 
 
 async def test_agent_logon_with_new_credentials_is_used_from_then_on(api: FakeAgentChat) -> None:

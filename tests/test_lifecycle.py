@@ -295,6 +295,28 @@ def test_missing_credentials_are_a_clear_error(monkeypatch: pytest.MonkeyPatch) 
         AsyncAgentChat(EMAIL)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"api_key": 123}, "api_key must be a string"),
+        ({"keep_alive_interval": "60"}, "keep_alive_interval must be a number > 0"),
+        ({"keep_alive_interval": 0}, "keep_alive_interval must be a number > 0"),
+        ({"max_concurrency": "3"}, "max_concurrency must be an int"),
+        ({"max_concurrency": 0}, "max_concurrency must be between 1"),
+        ({"http_client": object()}, "http_client must be an httpx.AsyncClient"),
+        ({"allow_insecure_http": "no"}, "allow_insecure_http must be True or False"),
+        ({"strict": 1}, "strict must be True or False"),
+        ({"on_logon_error": 5}, "on_logon_error must be a function or None"),
+        ({"version": 1}, "version must be a string"),
+        ({"base_url": b"https://x"}, "base_url must be a string"),
+    ],
+)
+def test_bad_constructor_arguments_are_clear_errors(kwargs: dict[str, Any], match: str) -> None:
+    # Each a typed error naming the argument, not a TypeError from deep inside.
+    with pytest.raises(InvalidRequestError, match=match):
+        AsyncAgentChat(EMAIL, PASSWORD, **kwargs)
+
+
 def test_default_base_url_is_the_documented_host_over_https(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -144,23 +144,37 @@ class ClientBase:
         if not isinstance(email_address, str) or not isinstance(password, str):
             raise InvalidRequestError("email_address and password must be strings")
         logoff_timeout = check.positive_number(logoff_timeout, "logoff_timeout")
-        base_url = (base_url or os.environ.get("AGENTCHAT_BASE_URL") or DEFAULT_BASE_URL).rstrip(
-            "/"
-        )
+        # A security switch: a truthy "no" must not turn it on.
+        allow_insecure_http = check.boolean(allow_insecure_http, "allow_insecure_http")
+        strict = check.boolean(strict, "strict")
+        # Empty means not given, as for the credentials: the environment, then the default.
+        base_url = check.text(
+            base_url or os.environ.get("AGENTCHAT_BASE_URL") or DEFAULT_BASE_URL, "base_url"
+        ).rstrip("/")
         _check_base_url(base_url, allow_insecure_http=allow_insecure_http)
         version = version or os.environ.get("AGENTCHAT_VERSION") or DEFAULT_VERSION
-        api_key = api_key or os.environ.get("AGENTCHAT_API_KEY") or None
+        version = check.text(version, "version")
+        api_key = check.optional(
+            check.text, api_key or os.environ.get("AGENTCHAT_API_KEY") or None, "api_key"
+        )
         max_retries = check.retries(max_retries, "max_retries")
-        if max_concurrency is not None and max_concurrency < 1:
-            raise InvalidRequestError(f"max_concurrency must be >= 1, got {max_concurrency!r}")
-        if keep_alive_interval is not None and keep_alive_interval <= 0:
+        if max_concurrency is not None:
+            max_concurrency = check.integer(max_concurrency, "max_concurrency", minimum=1)
+        keep_alive_interval = check.optional(
+            check.positive_number, keep_alive_interval, "keep_alive_interval"
+        )
+        if on_logon_error is not None and not callable(on_logon_error):
             raise InvalidRequestError(
-                f"keep_alive_interval must be > 0 or None, got {keep_alive_interval!r}"
+                f"on_logon_error must be a function or None, got {type(on_logon_error).__name__}"
             )
         if on_logon_error is not None and inspect.iscoroutinefunction(on_logon_error):
             raise InvalidRequestError(
                 "on_logon_error must be a plain function; it is called from the keep-alive "
                 "task and is not awaited"
+            )
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise InvalidRequestError(
+                f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
             )
         if transport is None and http_client is None:
             transport = _transport_from_env()

@@ -23,6 +23,7 @@ from ._base_client import (
 from ._csv import parse_export
 from ._exceptions import InvalidRequestError, NotFoundError
 from ._redaction import Secret
+from ._session import Credentials
 from ._transport import format_error
 from ._watch import ChatWatcher
 from ._worker import ChatHandler, ChatWorker
@@ -109,13 +110,19 @@ class AsyncAgentChat(ClientBase):
 
         The client already logged on when its block was entered; call this to
         switch agent or to start a fresh session. Give both arguments or neither.
+        Other credentials are kept only if AgentLogon accepts them: a refused
+        switch raises ``LogonError`` and leaves the current session as it was.
+        The previous session is not logged off (``agent_logoff()`` first ends it).
         """
         _, session = self._open_core()
         if (email_address is None) != (password is None):
             raise InvalidRequestError("give both email_address and password, or neither")
         if email_address is not None and password is not None:
-            secret = Secret(check.text(password, "password"))
-            session.set_credentials(check.text(email_address, "email_address"), secret)
+            switch_to = Credentials(
+                check.text(email_address, "email_address"),
+                Secret(check.text(password, "password")),
+            )
+            return await session.logon(switch_to)
         return await session.logon()
 
     async def set_password(self, reset_code: str) -> None:

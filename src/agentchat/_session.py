@@ -90,7 +90,9 @@ class Session:
 
     async def token(self) -> tuple[str, int]:
         if self._failed is not None:
-            raise LogonError(f"the session has ended: {self._failed}") from self._failed
+            raise LogonError(
+                f"the session has ended: {self._failed} (agent_logon() logs on again)"
+            ) from self._failed
         if self._token is None:
             await self.relogon(self._generation)
         assert self._token is not None
@@ -112,9 +114,13 @@ class Session:
 
     # -- logon and logoff ----------------------------------------------------
 
-    async def logon(self) -> LogonResult:
-        """Call AgentLogon and adopt the token it returns."""
-        who = self.credentials
+    async def logon(self, switch_to: Credentials | None = None) -> LogonResult:
+        """Call AgentLogon and adopt the token it returns.
+
+        With ``switch_to``, log on as those credentials and keep them only if
+        AgentLogon accepts them: a refused switch leaves the session as it was.
+        """
+        who = switch_to or self.credentials
         body = {"EmailAddress": who.email_address, "Password": who.password.get()}
         try:
             response = await self.pipeline.call(routes.AGENT_LOGON, self.logon_options, body=body)
@@ -126,9 +132,13 @@ class Session:
                 f"({exc.status_code}): {exc.body}",
                 status_code=exc.status_code,
             )
-            self._fail(error)
+            if switch_to is None:
+                self._fail(error)
             raise error from exc
         token, result = _parse_logon(self.converter, response)
+        if switch_to is not None:
+            self.credentials.email_address = switch_to.email_address
+            self.credentials.password = switch_to.password
         self.agent = result
         self._token = Secret(token)
         self._generation += 1
@@ -147,11 +157,6 @@ class Session:
         finally:
             self._token = None
         logger.info("logged off %s", self.credentials.email_address)
-
-    def set_credentials(self, email_address: str, password: Secret) -> None:
-        self.credentials.email_address = email_address
-        self.credentials.password = password
-        self._failed = None
 
     def _fail(self, error: LogonError) -> None:
         self._failed = error

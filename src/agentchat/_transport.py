@@ -151,7 +151,10 @@ class Pipeline:
         except TimeoutError:
             message = f"{route.name} did not complete within its {options.deadline:g}s deadline"
             if state.in_flight:
-                raise OutcomeUnknownError(message, endpoint=route.name) from None
+                raise OutcomeUnknownError(
+                    f"{message}; the server may have processed it, so it was not resent",
+                    endpoint=route.name,
+                ) from None
             raise APITimeoutError(message, endpoint=route.name) from None
 
     async def _call(

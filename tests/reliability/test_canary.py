@@ -261,12 +261,22 @@ async def manager_session(sim: Simulator, url: str, ev: Evidence) -> None:
                     continue
                 args, kwargs = call_arguments(endpoint, chosen(endpoint, "example"))
                 await ev.attempt(getattr(chat, endpoint["python"])(*args, **kwargs))
-            # The reference's example credentials: refused, the session ends ...
+            # The reference's example credentials: refused, the session is kept ...
             with pytest.raises(LogonError) as refused:
                 await chat.agent_logon("canary-someone@example.com", EXAMPLE_PASSWORD)
             ev.errors.append(refused.value)
-            # ... and every later call says so at once.
-            with pytest.raises(LogonError) as ended:
+            ev.show(chat, chat.agent)
+            # ... until the server refuses the session's own credentials: then it
+            # ends, and every later call says so at once.
+            manager = sim.state.agent_by_email(sim.manager_email)
+            assert manager is not None
+            manager.password = "changed-by-the-canary"
+            sim.expire_sessions()
+            for _ in range(50):  # through the injected faults
+                if refusals:
+                    break
+                await ev.attempt(chat.get_chat_list())
+            with pytest.raises(LogonError, match="the session has ended") as ended:
                 await chat.get_chat_list()
             ev.errors.append(ended.value)
             ev.show(chat, chat.stats)
