@@ -27,7 +27,7 @@ import httpx
 
 from ._exceptions import InvalidRequestError
 from ._redaction import redact
-from ._wire import Reply, URLCache, decode_content
+from ._wire import Reply, URLCache, decoded_reply
 
 try:
     import aiohttp
@@ -90,10 +90,8 @@ class AiohttpWire:
             # the URL, so the token) is neither the cause nor the context.
             raise failure
         codings = answer_headers.getall("Content-Encoding", ())  # every line, as httpx
-        body = decode_content(", ".join(codings) if codings else None, raw)
-        if body is None:
-            return Reply(status, reason, answer_headers, raw, undecodable=True)
-        return Reply(status, reason, answer_headers, body)
+        encoding = ", ".join(codings) if codings else None
+        return decoded_reply(status, reason, answer_headers, encoding, raw)
 
     def _timeout(self, timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
         key = (timeout.connect, timeout.read)

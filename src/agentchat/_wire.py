@@ -22,7 +22,7 @@ from typing import Final, Generic, Protocol, TypeVar
 
 import httpx
 
-__all__ = ["HttpxWire", "Reply", "URLCache", "Wire", "decode_content"]
+__all__ = ["HttpxWire", "Reply", "URLCache", "Wire", "decode_content", "decoded_reply"]
 
 U = TypeVar("U")
 
@@ -135,28 +135,36 @@ class HttpxWire:
         # Content-Encoding is an answer we can name (with its status), not an
         # httpx.DecodingError from inside send().
         response = await client.send(request, stream=True)
-        raw: bytes | None = None
         try:
-            if response.is_stream_consumed:  # an event hook of the caller's read it
-                body = response.content
-            else:
-                chunks: list[bytes] = []
-                parts = response.aiter_raw()
-                try:
-                    async for part in parts:
-                        chunks.append(part)
-                finally:
-                    # A half-read body's generator is closed here, not by the GC.
-                    await parts.aclose()  # type: ignore[attr-defined]
-                raw = b"".join(chunks)
+            if response.is_stream_consumed:  # an event hook of the caller's read (and decoded) it
+                return Reply(
+                    response.status_code, response.reason_phrase, response.headers, response.content
+                )
+            chunks: list[bytes] = []
+            parts = response.aiter_raw()
+            try:
+                async for part in parts:
+                    chunks.append(part)
+            finally:
+                # A half-read body's generator is closed here, not by the GC.
+                await parts.aclose()  # type: ignore[attr-defined]
         finally:
             await response.aclose()
-        undecodable = False
-        if raw is not None:
-            decoded = decode_content(response.headers.get("Content-Encoding"), raw)
-            body, undecodable = (raw, True) if decoded is None else (decoded, False)
-        status, reason = response.status_code, response.reason_phrase
-        return Reply(status, reason, response.headers, body, undecodable=undecodable)
+        headers = response.headers  # several Content-Encoding lines come joined
+        encoding = headers.get("Content-Encoding")
+        return decoded_reply(
+            response.status_code, response.reason_phrase, headers, encoding, b"".join(chunks)
+        )
+
+
+def decoded_reply(
+    status: int, reason: str, headers: Mapping[str, str], encoding: str | None, raw: bytes
+) -> Reply:
+    """The Reply of a raw body: decoded by ``encoding``, or kept raw and marked undecodable."""
+    body = decode_content(encoding, raw)
+    if body is None:
+        return Reply(status, reason, headers, raw, undecodable=True)
+    return Reply(status, reason, headers, body)
 
 
 _IDENTITY: Final = frozenset({"", "identity"})
