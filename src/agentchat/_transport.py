@@ -201,17 +201,16 @@ class Pipeline:
                         route.method, url, query, headers, content, timeout
                     )
                 except httpx.TransportError as exc:
-                    error, retryable = _transport_error(route, exc)
+                    # The wire's error can quote what the server sent (a malformed
+                    # line echoing the token): from here on, a redacted copy.
+                    redacted = type(exc)(redact(str(exc)))
+                    error, retryable = _transport_error(route, redacted)
                     delay: float | None = None
-                    if not retryable or attempt >= options.max_retries:
-                        # The wire's error can quote what the server sent (a
-                        # malformed line echoing the token): chained as a
-                        # redacted copy, and raised below, outside this clause,
-                        # so that it is not even the context.
-                        cause = type(exc)(redact(str(exc)))
-                    else:
+                    if retryable and attempt < options.max_retries:
                         state.in_flight = False
                         delay = _backoff(attempt)
+                    else:
+                        cause = redacted  # raised below, outside this clause: no context
                 else:
                     delay = None
             finally:
@@ -328,8 +327,8 @@ def _status_error(route: Route, response: Reply) -> APIStatusError:
 def _transport_error(
     route: Route, exc: httpx.TransportError
 ) -> tuple[APIConnectionError | APITimeoutError | OutcomeUnknownError, bool]:
-    """Translate an httpx error; say whether the call may be resent."""
-    detail = redact(str(exc)) or type(exc).__name__
+    """Translate an httpx error (its text already redacted); say whether the call may be resent."""
+    detail = str(exc) or type(exc).__name__
     name = route.name
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         # Nothing reached the server: safe to resend whatever the call.
