@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -31,11 +32,12 @@ def anyio_backend() -> str:
 def forget_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     """Secrets remembered during a test are forgotten after it.
 
-    ``redact()`` masks every secret the process has seen, for its whole life. A test
+    ``redact()`` masks the last ``RECENT_SECRETS`` secrets the process was given. A test
     whose server issues made-up tokens (fuzzing: "1234", "Token=", "Version")
     would otherwise leave every later test's texts masked in places.
     """
-    monkeypatch.setattr(_redaction, "_secrets", set(_redaction._secrets))
+    monkeypatch.setattr(_redaction, "_recent", _redaction._recent.copy())
+    monkeypatch.setattr(_redaction, "_live", weakref.WeakValueDictionary(_redaction._live))
     monkeypatch.setattr(_redaction, "_ordered", _redaction._ordered)
 
 

@@ -5,13 +5,16 @@ answers AgentLogon, AgentLogoff, KeepAlive, GetChatList (after an optional
 ``delay`` per request), GrabChat and SendMessage. It counts requests per path,
 connections accepted, and the most connections open and requests in progress at
 once. ``faults`` makes a path misbehave: ``"drop"`` (read the request, close
-without answering), ``"hang"`` (never answer), ``"close"`` (answer, say
+without answering), ``"hang"`` (never answer), ``"trickle"`` (a 1,000-byte body,
+a byte every ``TRICKLE_INTERVAL`` s), ``"close"`` (answer, say
 keep-alive, then close the connection anyway), ``"gzip"`` (a gzip-encoded
 answer), ``"bad-gzip"`` (an answer that claims gzip and is not), ``"cut-gzip"``
 (the first half of a gzip-encoded answer) or ``"x-unknown"`` (a plain answer
 that names an encoding nobody knows). ``raw`` answers a path with bytes made
 from the request target (which holds the token), then closes the connection:
-for malformed answers.
+for malformed answers. With ``check_sessions`` on, a session request whose
+``SessionToken`` is not live is answered 401 (counted in ``rejected``);
+``expire()`` ends every live session; ``logon_delay`` slows AgentLogon.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import collections
 import gzip
 import itertools
 import json
+import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -32,6 +36,7 @@ __all__ = ["LoopbackServer", "serve"]
 MAX_HEAD = 16 * 1024  # request line and headers
 MAX_BODY = 64 * 1024
 MAX_REQUESTS_PER_CONNECTION = 100_000
+TRICKLE_INTERVAL = 0.05
 CHATS = [{"ChatID": "101", "CustomerName": "A"}, {"ChatID": "102", "CustomerName": "B"}]
 _ENCODED: dict[str, Callable[[bytes], bytes]] = {
     "gzip": gzip.compress,
@@ -60,7 +65,15 @@ class LoopbackServer:
         self.max_in_progress = 0
         self.faults: dict[str, str] = {}
         self.raw: dict[str, Callable[[str], bytes]] = {}
+        self.check_sessions = False
+        self.live: set[str] = set()
+        self.rejected = 0
+        self.logon_delay = 0.0
         self._tokens = itertools.count(1)
+
+    def expire(self) -> None:
+        """End every session: their tokens are answered 401 from now on."""
+        self.live.clear()
 
     async def handle(self, stream: SocketStream) -> None:
         self.accepted += 1
@@ -107,21 +120,39 @@ class LoopbackServer:
         try:
             if self.delay and path == "/api/GetChatList":
                 await anyio.sleep(self.delay)
+            if self.logon_delay and path == "/api/AgentLogon":
+                await anyio.sleep(self.logon_delay)
             if fault == "hang":
                 await anyio.sleep_forever()
-            status, payload = self._route(method, path, body)
+            if self._session_rejected(path, target):
+                self.rejected += 1
+                status, payload = 401, b'{"Message": "Session expired"}'
+            else:
+                status, payload = self._route(method, path, body)
         finally:
             # Counted down before answering: the client sends its next request
             # only once it has this answer, so the count never overstates.
             self.in_progress -= 1
         if fault == "drop":
             return False  # closed with no answer, after the request was read
+        if fault == "trickle":  # each byte well within a read timeout, the whole never
+            await stream.send(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+            for _ in range(1000):
+                await stream.send(b" ")
+                await anyio.sleep(TRICKLE_INTERVAL)
+            return False
         extra: dict[str, str] = {}
         if fault in _ENCODED:
             extra["Content-Encoding"] = "x-unknown" if fault == "x-unknown" else "gzip"
             payload = _ENCODED[fault](payload)
         await self._respond(stream, status, payload, keep_alive=keep_alive, headers=extra)
         return keep_alive and fault != "close"
+
+    def _session_rejected(self, path: str, target: str) -> bool:
+        if not self.check_sessions or path == "/api/AgentLogon":
+            return False
+        query = urllib.parse.parse_qs(target.partition("?")[2])
+        return query.get("SessionToken", [""])[0] not in self.live
 
     def _route(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
         if (method, path) == ("POST", "/api/AgentLogon"):
@@ -131,7 +162,9 @@ class LoopbackServer:
                 return 400, b'{"Message": "body is not JSON"}'
             if not isinstance(credentials, dict) or "EmailAddress" not in credentials:
                 return 400, b'{"Message": "EmailAddress is required"}'
-            return 200, json.dumps({"SessionToken": f"tok-{next(self._tokens):08d}"}).encode()
+            token = f"tok-{next(self._tokens):08d}"
+            self.live.add(token)
+            return 200, json.dumps({"SessionToken": token}).encode()
         if (method, path) in {("GET", "/api/AgentLogoff"), ("GET", "/api/KeepAlive")}:
             return 200, b""
         if (method, path) == ("GET", "/api/GetChatList"):

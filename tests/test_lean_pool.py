@@ -122,4 +122,6 @@ async def test_an_idle_session_keeps_its_connection_across_keep_alives() -> None
             with anyio.fail_after(5):
                 while server.requests["/api/KeepAlive"] < 3:
                     await anyio.sleep(0.01)
-        assert server.accepted == 1
+            # Asserted here: leaving may cancel a tick on the wire, and the
+            # AgentLogoff then needs a new connection.
+            assert server.accepted == 1

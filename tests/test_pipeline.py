@@ -74,8 +74,11 @@ async def test_hundred_callers_meeting_an_expired_session_share_one_logon(
     assert api.logon.call_count == 2  # the first logon, and exactly one re-logon
     assert results == [1] * 100
     rejected = [c for c in route.calls if c.response.status_code == 401]
-    assert len(rejected) == 100  # every caller met the expiry ...
-    assert route.call_count == 200  # ... and resent exactly once
+    # Callers take the token once they hold a slot (here all 100 may: the pool
+    # is 100), and no caller sends a rejected token twice (test_deep_queue.py
+    # counts a deep queue over a socket) ...
+    assert 1 <= len(rejected) <= 100
+    assert route.call_count == 100 + len(rejected)  # ... and a rejected call is resent once
 
 
 async def test_an_unsafe_call_is_resent_once_after_a_rejected_session(

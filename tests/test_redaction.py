@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import pickle
@@ -17,6 +18,7 @@ from agentchat import (
     LogonError,
     OutcomeUnknownError,
     ServerError,
+    _redaction,
 )
 from agentchat._redaction import MASK, Secret, redact, remember
 
@@ -177,3 +179,26 @@ def test_log_filter_redacts_arguments_and_tracebacks(caplog: pytest.LogCaptureFi
     assert "tb-secret" not in record.getMessage()
     assert record.exc_text is not None
     assert "tb-secret" not in record.exc_text
+
+
+def test_only_live_and_recent_secrets_are_scanned() -> None:
+    password = Secret("a-password-held-all-along")  # held, like a client's password
+    replaced = "token-replaced-long-ago-0001"
+    remember(replaced)
+    for number in range(_redaction.RECENT_SECRETS):
+        remember(f"token-issued-later-{number:06d}")
+    # Bounded: the live ones and the last RECENT_SECRETS, not every one ever seen.
+    assert len(_redaction._ordered) <= _redaction.RECENT_SECRETS + len(_redaction._live)
+    assert redact(f"x {replaced} y") == f"x {replaced} y"  # forgotten: long gone
+    assert redact("x token-issued-later-000999 y") == f"x {MASK} y"
+    assert redact(f"x {password.get()} y") == f"x {MASK} y"  # live: never forgotten
+
+
+def test_a_secret_no_longer_held_is_still_masked_while_recent() -> None:
+    token = Secret("a-token-about-to-be-replaced")
+    value = token.get()
+    del token
+    gc.collect()
+    remember("a-newer-token-0002")
+    assert value not in [secret.get() for secret in _redaction._live.values()]
+    assert redact(f"x {value} y") == f"x {MASK} y"

@@ -11,13 +11,16 @@ import gzip
 import json
 import socket
 import traceback
+import tracemalloc
 import zlib
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
 import anyio
+import brotli  # type: ignore[import-untyped]
 import httpx
 import pytest
+import zstandard
 
 import agentchat._aiohttp
 from agentchat import (
@@ -29,7 +32,8 @@ from agentchat import (
     ResponseFormatError,
     ServerError,
 )
-from agentchat._wire import URL_CACHE_SIZE, URLCache, decode_content
+from agentchat._redaction import Secret
+from agentchat._wire import URL_CACHE_SIZE, URLCache, _TooLarge, accept_encoding, decode_content
 
 from .fakes import EMAIL, PASSWORD
 from .loopback import CHATS, LoopbackServer, serve
@@ -233,7 +237,44 @@ async def test_a_reason_phrase_is_shown_redacted_printable_and_short(transport: 
 def test_decode_content_refuses_what_does_not_end_where_the_body_ends(
     encoding: str | None, raw: bytes, decoded: bytes | None
 ) -> None:
-    assert decode_content(encoding, raw) == decoded
+    assert decode_content(encoding, raw, 1024) == decoded
+
+
+#: Bodies of 8 MiB of JSON-ish bytes, compressed by each coding a wire decodes.
+BOMB: Final = b"[" + b"0," * (4 * 1024 * 1024) + b"0]"
+CODERS: Final = {
+    "gzip": gzip.compress,
+    "deflate": zlib.compress,
+    "br": brotli.compress,
+    "zstd": zstandard.ZstdCompressor().compress,
+}
+
+
+@pytest.mark.parametrize("coding", sorted(CODERS))
+def test_decoding_stops_at_the_limit_in_bounded_steps(coding: str) -> None:
+    raw = CODERS[coding](BOMB)
+    assert len(raw) < len(BOMB) // 100  # a bomb: small on the wire
+    assert decode_content(coding, raw, len(BOMB)) == BOMB  # at the limit: whole
+    tracemalloc.start()
+    try:
+        with pytest.raises(_TooLarge):
+            decode_content(coding, raw, 256 * 1024)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Never inflated whole: at most the limit and a step or two of output.
+    assert peak < 2 * 1024 * 1024, f"{coding}: {peak:,} bytes at the peak"
+
+
+@pytest.mark.parametrize("coding", ["br", "zstd"])
+def test_br_and_zstd_that_do_not_decode_are_refused(coding: str) -> None:
+    raw = CODERS[coding](b'{"a": 1}' * 100)
+    assert decode_content(coding, raw[: len(raw) // 2], 1 << 20) is None
+    assert decode_content(coding, b"not " + coding.encode(), 1 << 20) is None
+
+
+def test_only_codings_decoded_in_bounded_steps_are_asked_for() -> None:
+    assert accept_encoding() == "gzip, deflate, br, zstd"  # brotli 1.2+, zstandard: dev extra
 
 
 @pytest.mark.httpx_only
@@ -305,9 +346,9 @@ def client_from_env(server: LoopbackServer) -> AsyncAgentChat:
 
 
 def test_the_url_cache_parses_each_url_once_and_stays_bounded() -> None:
-    built: list[tuple[str, dict[str, str]]] = []
+    built: list[tuple[str, dict[str, str | Secret]]] = []
 
-    def build(url: str, query: Mapping[str, str]) -> str:
+    def build(url: str, query: Mapping[str, str | Secret]) -> str:
         built.append((url, dict(query)))
         return f"{url}?{sorted(query.items())}"
 

@@ -10,6 +10,7 @@
 
 from ._client import (
     DEFAULT_BASE_URL,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
     DEFAULT_VERSION,
     AsyncAgentChat,
@@ -74,6 +75,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "DEFAULT_VERSION",
     "MAX_ATTACHMENT_BYTES",

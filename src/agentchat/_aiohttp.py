@@ -5,8 +5,9 @@ with no httpx objects in between, which is where httpx spends most of its time
 per request. What differs from the httpx wire, on purpose and documented:
 
 - asyncio only (aiohttp does not run on trio);
-- bodies are decompressed here (gzip and deflate are asked for), so a body that
-  does not match its ``Content-Encoding`` is an answer with a status, as on httpx;
+- bodies are decompressed by the wires' one decoder (``_wire.decode_content``),
+  so a body that does not match its ``Content-Encoding`` is an answer with a
+  status, as on httpx;
 - no write timeout (aiohttp has none); proxies and ``.netrc`` from the
   environment are not read (aiohttp's ``trust_env=False``);
 - failures come out as httpx's exception classes with redacted messages and no
@@ -26,8 +27,17 @@ import anyio
 import httpx
 
 from ._exceptions import InvalidRequestError
-from ._redaction import redact
-from ._wire import Reply, URLCache, decoded_reply
+from ._redaction import Secret, redact
+from ._wire import (
+    BodyTooLarge,
+    Reply,
+    URLCache,
+    decoded_reply,
+    json_body,
+    plain,
+    plain_headers,
+    without_frames,
+)
 
 try:
     import aiohttp
@@ -37,8 +47,6 @@ except ImportError:  # pragma: no cover - exercised without the extra installed
 
 __all__ = ["AiohttpWire", "close_session", "open_aiohttp_wire"]
 
-#: Sent on every request: the encodings ``decode_content`` can undo.
-_ACCEPT_ENCODING: Final = "gzip, deflate"
 #: How long an idle connection is kept (aiohttp's default).
 KEEPALIVE_EXPIRY: Final = 15.0
 #: h11 (the httpx wire) takes an answer's head up to 100 KB with any number of
@@ -63,35 +71,51 @@ class AiohttpWire:
         self,
         method: str,
         url: str,
-        query: Mapping[str, str],
-        headers: Mapping[str, str],
-        content: bytes | None,
+        query: Mapping[str, str | Secret],
+        headers: Mapping[str, str | Secret],
+        body: Any,
         timeout: httpx.Timeout,  # noqa: ASYNC109 - per-request socket timeouts, as httpx's
+        max_bytes: int,
     ) -> Reply:
-        failure: httpx.TransportError | None = None
         try:
-            async with self.session.request(
-                method,
-                self._urls.get(url, query),
-                data=content,
-                headers=headers,
-                timeout=self._timeout(timeout),
-                allow_redirects=False,
-            ) as response:
-                raw = await response.read()
-                status = response.status
-                reason = response.reason or ""
-                answer_headers = response.headers
+            return await self._exchange(method, url, query, headers, body, timeout, max_bytes)
         except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:
             # asyncio.TimeoutError is not the built-in TimeoutError before 3.11.
             failure = _translate(exc)
-        if failure is not None:
-            # Raised outside the except clause: the aiohttp error (its text holds
-            # the URL, so the token) is neither the cause nor the context.
-            raise failure
+        except BodyTooLarge:
+            raise  # the pipeline keeps a fresh copy, not its frames
+        except BaseException as exc:  # noqa: BLE001 - re-raised, frames cut
+            # Cancellation, mostly: the frames below hold the URL, so the token.
+            raise without_frames(exc) from None
+        # Raised outside the except clause: the aiohttp error (its text holds
+        # the URL, so the token) is neither the cause nor the context.
+        raise failure
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        query: Mapping[str, str | Secret],
+        headers: Mapping[str, str | Secret],
+        body: Any,
+        timeout: httpx.Timeout,  # noqa: ASYNC109 - per-request socket timeouts, as httpx's
+        max_bytes: int,
+    ) -> Reply:
+        async with self.session.request(
+            method,
+            self._urls.get(url, query),
+            data=json_body(body),
+            headers=plain_headers(headers),
+            timeout=self._timeout(timeout),
+            allow_redirects=False,
+        ) as response:
+            status = response.status
+            reason = response.reason or ""
+            answer_headers = response.headers
+            raw = await _read(response, max_bytes)
         codings = answer_headers.getall("Content-Encoding", ())  # every line, as httpx
         encoding = ", ".join(codings) if codings else None
-        return decoded_reply(status, reason, answer_headers, encoding, raw)
+        return decoded_reply(status, reason, answer_headers, encoding, raw, max_bytes)
 
     def _timeout(self, timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
         key = (timeout.connect, timeout.read)
@@ -103,8 +127,24 @@ class AiohttpWire:
         return converted
 
 
-def _yarl_url(url: str, query: Mapping[str, str]) -> yarl.URL:
-    return yarl.URL(url).with_query(query)
+def _yarl_url(url: str, query: Mapping[str, str | Secret]) -> yarl.URL:
+    return yarl.URL(url).with_query({name: plain(value) for name, value in query.items()})
+
+
+async def _read(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
+    """The whole body, counted as it arrives: past ``max_bytes`` the connection is closed."""
+    if (response.content_length or 0) > max_bytes:
+        response.close()
+        raise BodyTooLarge(response.status, max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    async for part in response.content.iter_any():
+        size += len(part)
+        if size > max_bytes:
+            response.close()  # not released: the rest of the body is never read
+            raise BodyTooLarge(response.status, max_bytes)
+        chunks.append(part)
+    return b"".join(chunks)
 
 
 async def open_aiohttp_wire(
@@ -127,7 +167,6 @@ async def open_aiohttp_wire(
         connector=aiohttp.TCPConnector(
             limit=max_connections, limit_per_host=0, keepalive_timeout=keepalive_expiry
         ),
-        headers={"Accept-Encoding": _ACCEPT_ENCODING},
         auto_decompress=False,
         raise_for_status=False,
         **_head_limits(),

@@ -29,15 +29,16 @@ from . import _validation as check
 from ._converters import default_converter
 from ._exceptions import AgentChatError, InvalidRequestError, LogonError
 from ._pool import KEEPALIVE_EXPIRY, lean_transport
-from ._redaction import Secret, install_log_filter
+from ._redaction import Secret, install_log_filter, wrap
 from ._routes import Route
-from ._session import Credentials, Session
-from ._transport import Pipeline, RequestOptions, decode, parse
+from ._session import Credentials, Session, check_password
+from ._transport import Pipeline, RequestOptions, Timeouts, decode, parse
 from ._wire import HttpxWire, Reply, Wire
 from .models import LogonResult
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "DEFAULT_VERSION",
     "ClientBase",
@@ -54,7 +55,11 @@ DEFAULT_BASE_URL: Final = "https://agentchat.abcsoftware.dnsalias.com"
 #: Sent as ``Version`` when neither ``version=`` nor ``AGENTCHAT_VERSION`` is set.
 DEFAULT_VERSION: Final = "1"
 #: Per-request timeouts; they start once the request holds a concurrency slot.
+#: An attempt as a whole is bounded by the sum of connect, write and read: 70 s.
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
+#: The largest answer read (as sent, and once decoded): a generous bound for
+#: real chat exports, so that no server can exhaust the process's memory.
+DEFAULT_MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
 #: Connections in a pool the client creates itself (and so its concurrency).
 DEFAULT_MAX_CONNECTIONS: Final = 100
 #: Seconds an idle connection outlives the keep-alive interval.
@@ -100,7 +105,8 @@ class _Core:
     api_key: Secret | None
     http_client: httpx.AsyncClient | None
     transport: httpx.AsyncBaseTransport | Literal["httpx", "aiohttp"] | None
-    timeout: httpx.Timeout
+    timeout: Timeouts
+    max_response_bytes: int
     max_concurrency: int | None
     keep_alive_interval: float | None
     logoff_timeout: float
@@ -129,20 +135,27 @@ class ClientBase:
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         max_concurrency: int | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         keep_alive_interval: float | None = DEFAULT_KEEP_ALIVE_INTERVAL,
         logoff_timeout: float = DEFAULT_LOGOFF_TIMEOUT,
         on_logon_error: Callable[[LogonError], object] | None = None,
         allow_insecure_http: bool = False,
         strict: bool = False,
     ) -> None:
+        # Wrapped before anything can raise: a crash reporter records the
+        # locals of every frame of a traceback, this one included.
+        secret: object = wrap(
+            password if password is not None else os.environ.get("AGENTCHAT_PASSWORD")
+        )
+        del password
         email_address = email_address or os.environ.get("AGENTCHAT_EMAIL")
-        password = password if password is not None else os.environ.get("AGENTCHAT_PASSWORD")
         if not email_address:
             raise InvalidRequestError("email_address is required (or set AGENTCHAT_EMAIL)")
-        if not password:
+        if secret is None or (isinstance(secret, Secret) and not secret.get()):
             raise InvalidRequestError("password is required (or set AGENTCHAT_PASSWORD)")
-        if not isinstance(email_address, str) or not isinstance(password, str):
+        if not isinstance(email_address, str) or not isinstance(secret, Secret):
             raise InvalidRequestError("email_address and password must be strings")
+        secret = check_password(secret, "password")
         logoff_timeout = check.positive_number(logoff_timeout, "logoff_timeout")
         # A security switch: a truthy "no" must not turn it on.
         allow_insecure_http = check.boolean(allow_insecure_http, "allow_insecure_http")
@@ -160,6 +173,8 @@ class ClientBase:
         max_retries = check.retries(max_retries, "max_retries")
         if max_concurrency is not None:
             max_concurrency = check.integer(max_concurrency, "max_concurrency", minimum=1)
+        # At most int32: 2 GiB, and bodies are held in memory.
+        max_response_bytes = check.integer(max_response_bytes, "max_response_bytes", minimum=1)
         keep_alive_interval = check.optional(
             check.positive_number, keep_alive_interval, "keep_alive_interval"
         )
@@ -193,11 +208,12 @@ class ClientBase:
         self._core = _Core(
             base_url=base_url,
             version=version,
-            credentials=Credentials(email_address, Secret(password)),
+            credentials=Credentials(email_address, secret),
             api_key=Secret(api_key) if api_key else None,
             http_client=http_client,
             transport=transport,
             timeout=_timeout(timeout),
+            max_response_bytes=max_response_bytes,
             max_concurrency=max_concurrency,
             keep_alive_interval=keep_alive_interval,
             logoff_timeout=logoff_timeout,
@@ -231,6 +247,7 @@ class ClientBase:
                     version=core.version,
                     limiter=limiter,
                     timeout=core.timeout,
+                    max_response_bytes=core.max_response_bytes,
                     api_key=core.api_key,
                 )
                 core.session = Session(
@@ -433,11 +450,11 @@ class _KeepAliveTask:
         await self._task_group.__aexit__(None, None, None)
 
 
-def _timeout(value: object) -> httpx.Timeout:
+def _timeout(value: object) -> Timeouts:
     """``timeout=``: seconds (> 0) or an ``httpx.Timeout``."""
     if isinstance(value, httpx.Timeout):
-        return value
-    return httpx.Timeout(check.positive_number(value, "timeout"))
+        return Timeouts.of(value)
+    return Timeouts.of(check.positive_number(value, "timeout"))
 
 
 def _bare_id(result: type[Any], value: Any) -> dict[str, Any] | None:
@@ -486,7 +503,7 @@ async def _open_wire(core: _Core, stack: AsyncExitStack) -> tuple[Wire, anyio.Ca
                 ssl_context=_ssl_context(),
                 keepalive_expiry=_keepalive_expiry(core.keep_alive_interval, KEEPALIVE_EXPIRY),
             )
-        http = httpx.AsyncClient(transport=transport, timeout=core.timeout)
+        http = httpx.AsyncClient(transport=transport, timeout=core.timeout.phases)
         stack.push_async_callback(_close_shielded, http)
     wire = HttpxWire(http)
     if core.max_concurrency is not None:

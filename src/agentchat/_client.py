@@ -15,6 +15,7 @@ from . import _routes as routes
 from . import _validation as check
 from ._base_client import (
     DEFAULT_BASE_URL,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
     DEFAULT_VERSION,
     ClientBase,
@@ -22,8 +23,8 @@ from ._base_client import (
 )
 from ._csv import parse_export
 from ._exceptions import InvalidRequestError, NotFoundError
-from ._redaction import Secret
-from ._session import Credentials
+from ._redaction import wrap
+from ._session import Credentials, check_password
 from ._transport import format_error
 from ._watch import ChatWatcher
 from ._worker import ChatHandler, ChatWorker
@@ -59,6 +60,7 @@ from .models.working_hours import check_time, check_weekday
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "DEFAULT_VERSION",
     "AsyncAgentChat",
@@ -114,13 +116,14 @@ class AsyncAgentChat(ClientBase):
         switch raises ``LogonError`` and leaves the current session as it was.
         The previous session is not logged off (``agent_logoff()`` first ends it).
         """
+        secret = wrap(password)  # before anything can raise: see check_password
+        del password
         _, session = self._open_core()
-        if (email_address is None) != (password is None):
+        if (email_address is None) != (secret is None):
             raise InvalidRequestError("give both email_address and password, or neither")
-        if email_address is not None and password is not None:
+        if email_address is not None and secret is not None:
             switch_to = Credentials(
-                check.text(email_address, "email_address"),
-                Secret(check.text(password, "password")),
+                check.text(email_address, "email_address"), check_password(secret, "password")
             )
             return await session.logon(switch_to)
         return await session.logon()
@@ -520,7 +523,7 @@ class AsyncAgentChat(ClientBase):
         ``delivery`` (e.g. ``"EMAIL"``) are passed as given: the reference lists
         no closed set. Not retried once sent.
         """
-        days = check.sequence_of(object, scheduled_days, "scheduled_days")
+        days = check.sequence_of(object, scheduled_days, "scheduled_days", what="weekdays")
         body = {
             "RecipientID": check.identifier(recipient_id, "recipient_id"),
             "ReportID": check.identifier(report_id, "report_id"),

@@ -5,8 +5,8 @@ Three layers, so that a secret has no way out:
 * ``Secret`` holds a password or token; its ``repr`` and ``str`` are masks, so a
   secret that ends up in an attrs repr, a traceback's locals or an f-string shows
   ``'**********'``.
-* ``redact()`` scrubs a text: every secret this process has been given or issued
-  (passwords and every session token ever seen), plus anything that looks like a
+* ``redact()`` scrubs a text: every secret this process holds (passwords, the
+  live session tokens) and the last ``RECENT_SECRETS`` it was given, plus anything that looks like a
   ``SessionToken=`` query value or a ``"Password"``/``"SessionToken"`` JSON value.
   Every text taken from the network passes through it before it is put in an error.
 * ``RedactingFilter`` is a logging filter installed (once, at import) on the
@@ -16,24 +16,45 @@ Three layers, so that a secret has no way out:
 
 from __future__ import annotations
 
+import collections
 import logging
 import re
 import threading
-from typing import Any, Final, final
+import weakref
+from typing import Any, Final, final, overload
 
-__all__ = ["MASK", "RedactingFilter", "Secret", "install_log_filter", "redact", "remember"]
+__all__ = [
+    "MASK",
+    "RedactingFilter",
+    "Secret",
+    "install_log_filter",
+    "redact",
+    "remember",
+    "wrap",
+]
 
 MASK: Final = "**********"
+#: Shorter values are not remembered: masking them would mangle ordinary text.
+MIN_SECRET: Final = 4
 
 # ``SessionToken=abc`` in URLs and form bodies; ``"SessionToken": "abc"`` and
-# ``"Password": "abc"`` in JSON (any key casing, any quoting).
+# ``"Password": "abc"`` in JSON (any key casing, double, single or no quotes).
 _PATTERNS: Final = (
     re.compile(r"(?i)(sessiontoken=)[^&\s\"'<>]+"),
-    re.compile(r"(?i)(\"?(?:sessiontoken|password|token)\"?\s*[:=]\s*\"?)[^\"&\s,}]+"),
+    re.compile(r"(?i)([\"']?(?:sessiontoken|password|token)[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"),
 )
 
+#: Secrets no ``Secret`` holds any more (a replaced token) are still masked
+#: until this many newer ones were remembered: at a re-logon an hour, weeks.
+RECENT_SECRETS: Final = 1024
+
 _lock = threading.Lock()
-_secrets: set[str] = set()
+#: Every ``Secret`` alive, by id: their values are always masked.
+_live: weakref.WeakValueDictionary[int, Secret] = weakref.WeakValueDictionary()
+#: Values remembered, oldest first, at most ``RECENT_SECRETS``.
+_recent: collections.OrderedDict[str, None] = collections.OrderedDict()
+#: What ``redact()`` scans: the live and the recent, a snapshot taken when one
+#: is remembered (so it reads it without the lock, and its cost stays bounded).
 _ordered: tuple[str, ...] = ()
 
 
@@ -41,10 +62,13 @@ _ordered: tuple[str, ...] = ()
 class Secret:
     """A string that never shows itself in a repr, str or format."""
 
-    __slots__ = ("_value",)
+    __slots__ = ("__weakref__", "_value")
 
     def __init__(self, value: str) -> None:
         self._value = value
+        if len(value) >= MIN_SECRET:
+            with _lock:
+                _live[id(self)] = self
         remember(value)
 
     def get(self) -> str:
@@ -68,21 +92,41 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
+@overload
+def wrap(value: str) -> Secret: ...
+@overload
+def wrap(value: None) -> None: ...
+@overload
+def wrap(value: object) -> object: ...
+def wrap(value: object) -> object:
+    """A string as a ``Secret``; anything else (``None``, a wrong type) as it is.
+
+    For a password argument, first thing: from then on no frame of the call
+    holds it in the clear, even while it is being checked.
+    """
+    return Secret(value) if isinstance(value, str) else value
+
+
 def remember(value: str) -> None:
     """Add ``value`` to the secrets that ``redact()`` removes from every text.
 
-    Secrets are kept for the life of the process: a token issued and replaced an
-    hour ago must still never be logged. They are short, so this costs little.
+    A secret is masked for as long as a ``Secret`` holds it, and after that
+    until ``RECENT_SECRETS`` newer ones were remembered: a token replaced an
+    hour ago must still never be logged, but a process that runs for months
+    must not scan every token it was ever issued on every ``redact()``.
     """
     global _ordered
-    if len(value) < 4:  # too short to scrub without mangling ordinary text
+    if len(value) < MIN_SECRET:  # too short to scrub without mangling ordinary text
         return
     with _lock:
-        if value in _secrets:
+        if value in _recent:
+            _recent.move_to_end(value)
             return
-        _secrets.add(value)
-        # A snapshot, so that redact() reads it without taking the lock.
-        _ordered = tuple(_secrets)
+        _recent[value] = None
+        while len(_recent) > RECENT_SECRETS:
+            _recent.popitem(last=False)
+        live = [secret._value for secret in _live.values()]
+        _ordered = tuple(dict.fromkeys([*live, *_recent]))
 
 
 def redact(text: str) -> str:

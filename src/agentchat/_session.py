@@ -30,11 +30,14 @@ from . import _routes as routes
 from ._converters import norm_key, structure
 from ._exceptions import (
     APIStatusError,
+    APITimeoutError,
+    InvalidRequestError,
     LogonError,
     ResponseFormatError,
 )
 from ._redaction import MASK, Secret, redact
 from ._transport import Pipeline, RequestOptions, decode, format_error
+from ._validation import MAX_TEXT
 from ._wire import Reply
 from .models import LogonResult
 
@@ -50,6 +53,33 @@ _NO_RETRY: Final = RequestOptions(max_retries=0)
 # AgentLogon statuses that mean "these credentials are refused".
 _REFUSED_CREDENTIALS: Final = frozenset({400, 401, 403})
 _LOGOFF: Final = RequestOptions(max_retries=0, relogon=False)
+
+
+def check_password(password: object, name: str) -> Secret:
+    """A password given as a ``Secret`` (see ``wrap``): a non-empty string of UTF-8 text.
+
+    The clear text is read only in ``_text_problem``, whose frame is gone when
+    the error is raised: no frame of the error's traceback holds it.
+    """
+    if not isinstance(password, Secret):
+        raise InvalidRequestError(f"{name} must be a string, got {type(password).__name__}")
+    problem = _text_problem(password.get())
+    if problem is not None:
+        raise InvalidRequestError(f"{name} {problem}")
+    return password
+
+
+def _text_problem(value: str) -> str | None:
+    if not value.strip():
+        return "must not be empty"
+    if len(value) > MAX_TEXT:
+        return f"is {len(value)} characters, over {MAX_TEXT}"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return f"is not valid text: an unpaired surrogate at index {exc.start}"
+    return None
 
 
 @attrs.define(eq=False, repr=False)
@@ -71,6 +101,8 @@ class Session:
     #: The last AgentLogon's answer: who this session is.
     agent: LogonResult | None = None
     _generation: int = 0
+    #: The generation whose token the server rejected (a re-logon is due).
+    _rejected: int = -1
     _failed: LogonError | None = None
     _lock: anyio.Lock | None = None
     #: ``anyio.current_time()`` of the last successful session request.
@@ -88,17 +120,21 @@ class Session:
 
     # -- what the pipeline calls ---------------------------------------------
 
-    async def token(self) -> tuple[str, int]:
+    async def token(self) -> tuple[Secret, int]:
         if self._failed is not None:
             raise LogonError(
                 f"the session has ended: {self._failed} (agent_logon() logs on again)"
             ) from self._failed
-        if self._token is None:
+        if self._token is None or self._rejected == self._generation:
+            # No token, or one the server rejected: wait for the re-logon in
+            # progress (or make it), never send the dead one.
             await self.relogon(self._generation)
         assert self._token is not None
-        return self._token.get(), self._generation
+        return self._token, self._generation
 
     async def relogon(self, generation: int) -> None:
+        if generation == self._generation:
+            self._rejected = generation  # from now on no caller is handed this token
         if self._lock is None:
             self._lock = anyio.Lock()
         async with self._lock:
@@ -106,7 +142,19 @@ class Session:
                 raise LogonError(f"the session has ended: {self._failed}") from self._failed
             if generation != self._generation and self._token is not None:
                 return  # another caller already logged on again
-            await self.logon()
+            # Shielded, within one attempt's bound: a caller cancelled while
+            # the server creates the session must not lose it (the session
+            # would live on, unused, on the server; the next caller would make
+            # another). The token is adopted and used by the next call.
+            with anyio.CancelScope(shield=True) as scope:
+                bound = self.pipeline.timeout.attempt
+                if bound is not None:
+                    scope.deadline = anyio.current_time() + bound
+                await self.logon()
+            if scope.cancelled_caught:
+                raise APITimeoutError(
+                    f"AgentLogon did not complete within {bound:g}s", endpoint="AgentLogon"
+                )
             self.relogons += 1
 
     def touch(self) -> None:
@@ -121,9 +169,11 @@ class Session:
         AgentLogon accepts them: a refused switch leaves the session as it was.
         """
         who = switch_to or self.credentials
-        body = {"EmailAddress": who.email_address, "Password": who.password.get()}
+        # The password stays a Secret: the wire unwraps it as it writes the body.
+        body = {"EmailAddress": who.email_address, "Password": who.password}
+        options = attrs.evolve(self.logon_options, queue=False)
         try:
-            response = await self.pipeline.call(routes.AGENT_LOGON, self.logon_options, body=body)
+            response = await self.pipeline.call(routes.AGENT_LOGON, options, body=body)
         except APIStatusError as exc:
             if exc.status_code not in _REFUSED_CREDENTIALS:
                 raise  # a server or proxy problem, not a verdict on the credentials
@@ -140,7 +190,7 @@ class Session:
             self.credentials.email_address = switch_to.email_address
             self.credentials.password = switch_to.password
         self.agent = result
-        self._token = Secret(token)
+        self._token = token
         self._generation += 1
         self._failed = None
         self.logons += 1
@@ -246,28 +296,15 @@ def _find_token(data: Any, depth: int = 0) -> tuple[str, Any] | None:
     return None
 
 
-def _parse_logon(converter: cattrs.Converter, response: Reply) -> tuple[str, LogonResult]:
-    route = routes.AGENT_LOGON
-    try:
-        data = decode(route, response)
-    except ResponseFormatError:
-        # Some servers answer with the bare token as text (not a truncated JSON body).
-        data = response.content.decode("utf-8", errors="replace").strip()
-        if not _PLAIN_TOKEN.fullmatch(data):
-            raise
-    found = _find_token(data)
-    if found is None:
-        raise format_error(route, response, "holds no session token")
-    token, masked = found
-    if not _TOKEN_SHAPE.fullmatch(token):
-        # It could not travel back in a URL: every later call would fail.
-        raise ResponseFormatError(
-            "AgentLogon returned a session token that cannot be sent back "
-            f"({len(token)} characters, not all printable ASCII)",
-            status_code=response.status_code,
-            endpoint=route.name,
-            body="",
-        )
+def _parse_logon(converter: cattrs.Converter, response: Reply) -> tuple[Secret, LogonResult]:
+    """The token (wrapped at once) and who logged on.
+
+    No frame that outlives this function's first step holds the token in the
+    clear: a crash reporter records the local variables of every frame in a
+    traceback, so the body is read and masked in ``_take_token`` and only the
+    masked copy stays here.
+    """
+    token, masked = _take_token(response)
     payload = masked if isinstance(masked, Mapping) else {}
     # Wrapped answers ({"Data": {...}}) describe the agent one level down.
     for key, value in payload.items():
@@ -276,14 +313,50 @@ def _parse_logon(converter: cattrs.Converter, response: Reply) -> tuple[str, Log
             break
     # The token is the client's business, not a field: strict mode must not see it.
     described = {k: v for k, v in payload.items() if _key(k) not in _TOKEN_KEYS}
+    problem = None
     try:
         result = structure(converter, described, LogonResult)
     except ValueError as exc:
-        # No excerpt: this body holds the token.
+        problem = redact(str(exc))
+    if problem is not None:
+        # No excerpt (this body holds the token), and not chained: the
+        # structuring error's frames hold the body.
         raise ResponseFormatError(
-            f"AgentLogon returned a body that does not fit LogonResult: {redact(str(exc))}",
+            f"AgentLogon returned a body that does not fit LogonResult: {problem}",
+            status_code=response.status_code,
+            endpoint=routes.AGENT_LOGON.name,
+            body="",
+        )
+    return token, attrs.evolve(result, raw=masked)
+
+
+def _take_token(response: Reply) -> tuple[Secret, Any]:
+    """The token in a logon answer, as a ``Secret``, and the body with it masked."""
+    route = routes.AGENT_LOGON
+    try:
+        data = decode(route, response)
+    except ResponseFormatError:
+        # Some servers answer with the bare token as text (not a truncated JSON body).
+        if not _PLAIN_TOKEN.fullmatch(_text(response)):
+            raise
+        data = _text(response)
+    found = _find_token(data)
+    del data
+    if found is None:
+        raise format_error(route, response, "holds no session token")
+    token, masked = Secret(found[0]), found[1]
+    del found
+    if not _TOKEN_SHAPE.fullmatch(token.get()):
+        # It could not travel back in a URL: every later call would fail.
+        raise ResponseFormatError(
+            "AgentLogon returned a session token that cannot be sent back "
+            f"({len(token.get())} characters, not all printable ASCII)",
             status_code=response.status_code,
             endpoint=route.name,
             body="",
-        ) from exc
-    return token, attrs.evolve(result, raw=masked)
+        )
+    return token, masked
+
+
+def _text(response: Reply) -> str:
+    return response.content.decode("utf-8", errors="replace").strip()

@@ -51,9 +51,17 @@ from ._exceptions import (
 )
 from ._redaction import Secret, redact
 from ._routes import Route
-from ._wire import Reply, Wire
+from ._wire import BodyTooLarge, Reply, Wire, accept_encoding
 
-__all__ = ["Authenticator", "Pipeline", "RequestOptions", "decode", "format_error", "parse"]
+__all__ = [
+    "Authenticator",
+    "Pipeline",
+    "RequestOptions",
+    "Timeouts",
+    "decode",
+    "format_error",
+    "parse",
+]
 
 T = TypeVar("T")
 
@@ -65,6 +73,8 @@ BACKOFF_INITIAL: Final = 0.25
 BACKOFF_MAX: Final = 8.0
 #: A Retry-After longer than this is not waited for: the error is raised instead.
 RETRY_AFTER_MAX: Final = 60.0
+#: The codings asked for: those the wires decode in bounded steps.
+ACCEPT_ENCODING: Final = accept_encoding()
 #: How much of an error body goes into an exception message.
 EXCERPT_CHARS: Final = 200
 
@@ -89,22 +99,53 @@ _EXPIRED_TEXT: Final = re.compile(
 
 
 @attrs.frozen
+class Timeouts:
+    """How long one attempt may take: httpx's per-phase bounds, and one on the whole.
+
+    ``attempt`` bounds an attempt from connecting to the last byte of the
+    answer, so that a server trickling its answer (or sending ``102
+    Processing`` forever) cannot hold a call however fast each read returns.
+    """
+
+    phases: httpx.Timeout
+    attempt: float | None
+
+    @classmethod
+    def of(cls, value: float | httpx.Timeout) -> Timeouts:
+        """A number bounds each phase and the attempt as a whole; an
+        ``httpx.Timeout`` keeps its phases, and the attempt is bounded by the sum
+        of its connect, write and read bounds (unbounded if one of them is)."""
+        if not isinstance(value, httpx.Timeout):
+            return cls(httpx.Timeout(value), float(value))
+        parts = (value.connect, value.write, value.read)
+        total = None if any(part is None for part in parts) else sum(parts)  # type: ignore[arg-type]
+        return cls(value, total)
+
+
+@attrs.frozen
 class RequestOptions:
     """Per-call settings; ``AsyncAgentChat.with_options()`` makes new ones."""
 
     max_retries: int = 2
     #: Bound on the whole call (queueing, retries, re-logon) in seconds.
     deadline: float | None = None
-    timeout: httpx.Timeout | None = None
+    timeout: Timeouts | None = None
     #: Whether a rejected session triggers a re-logon (off for AgentLogoff).
     relogon: bool = True
+    #: Whether the call waits for a slot (off for AgentLogon: every queued call
+    #: may be waiting for it, so it must not queue behind them).
+    queue: bool = True
 
 
 class Authenticator(Protocol):
     """What the pipeline needs from the session (``_session.Session``)."""
 
-    async def token(self) -> tuple[str, int]:
-        """The current token and its generation, logging on first if needed."""
+    async def token(self) -> tuple[Secret, int]:
+        """The current token and its generation, logging on first if needed.
+
+        Waits for a re-logon in progress: a token known to be rejected is
+        never handed out.
+        """
 
     async def relogon(self, generation: int) -> None:
         """Log on again unless the token of ``generation`` was already replaced."""
@@ -119,6 +160,10 @@ class _CallState:
     in_flight: bool = False
 
 
+#: What one attempt comes back with: an answer, or why there is none.
+_Outcome = Reply | httpx.TransportError | BodyTooLarge
+
+
 @attrs.define(eq=False, repr=False)
 class Pipeline:
     """Sends requests for one client; shared by its session and its methods."""
@@ -127,7 +172,8 @@ class Pipeline:
     base_url: str
     version: str
     limiter: anyio.CapacityLimiter
-    timeout: httpx.Timeout
+    timeout: Timeouts
+    max_response_bytes: int
     api_key: Secret | None = None
     auth: Authenticator | None = None
     #: Counters, read by tests and by ``AsyncAgentChat.stats``.
@@ -141,21 +187,25 @@ class Pipeline:
         params: Mapping[str, str] | None = None,
         body: Any = None,
     ) -> Reply:
-        """Send one API call; return its 2xx response or raise an ``AgentChatError``."""
+        """Send one API call; return its 2xx response or raise an ``AgentChatError``.
+
+        ``body`` is a JSON value (or ``None``); it and ``params`` may hold
+        ``Secret`` values, unwrapped only inside the wire.
+        """
         state = _CallState()
         if options.deadline is None:
             return await self._call(route, options, params, body, state)
-        try:
-            with anyio.fail_after(options.deadline):
-                return await self._call(route, options, params, body, state)
-        except TimeoutError:
-            message = f"{route.name} did not complete within its {options.deadline:g}s deadline"
-            if state.in_flight:
-                raise OutcomeUnknownError(
-                    f"{message}; the server may have processed it, so it was not resent",
-                    endpoint=route.name,
-                ) from None
-            raise APITimeoutError(message, endpoint=route.name) from None
+        with anyio.move_on_after(options.deadline):
+            return await self._call(route, options, params, body, state)
+        # Raised here, with no context: the cancellation that ended the call
+        # went through the wire, whose callees hold the URL (and the token).
+        message = f"{route.name} did not complete within its {options.deadline:g}s deadline"
+        if state.in_flight:
+            raise OutcomeUnknownError(
+                f"{message}; the server may have processed it, so it was not resent",
+                endpoint=route.name,
+            )
+        raise APITimeoutError(message, endpoint=route.name)
 
     async def _call(
         self,
@@ -166,63 +216,56 @@ class Pipeline:
         state: _CallState,
     ) -> Reply:
         url = self.base_url + route.path
-        headers = {"Accept": "*/*"}  # as the reference's requests do; ExportChat is CSV
-        content: bytes | None = None
+        # "*/*" as the reference's requests do (ExportChat is CSV); only the
+        # codings the wires can undo in bounded steps.
+        headers: dict[str, str | Secret] = {"Accept": "*/*", "Accept-Encoding": ACCEPT_ENCODING}
         if body is not None:
-            content = json.dumps(body, separators=(",", ":")).encode()
             headers["Content-Type"] = "application/json"
         if self.api_key is not None:
-            headers["apikey"] = self.api_key.get()
-        timeout = options.timeout or self.timeout
+            headers["apikey"] = self.api_key
+        timeouts = options.timeout or self.timeout
         attempt = 0
         relogged = False
         error: Exception
         while True:
-            query = {"Version": self.version}
+            query: dict[str, str | Secret] = {"Version": self.version}
             if params:
                 query.update(params)
             generation = 0
-            if route.session:
-                assert self.auth is not None
-                token, generation = await self.auth.token()
-                query["SessionToken"] = token
-            # A free slot is taken without a trip through the event loop (anyio's
-            # acquire() always yields once); with none free, the call queues
-            # first come, first served.
-            try:
-                self.limiter.acquire_on_behalf_of_nowait(state)
-            except anyio.WouldBlock:
-                await self.limiter.acquire_on_behalf_of(state)
-            try:
-                state.in_flight = not route.safe
-                cause: httpx.TransportError | None = None
+            if options.queue:
+                # A free slot is taken without a trip through the event loop
+                # (anyio's acquire() always yields once); with none free, the
+                # call queues first come, first served.
                 try:
-                    response = await self.http.send(
-                        route.method, url, query, headers, content, timeout
-                    )
-                except httpx.TransportError as exc:
-                    # The wire's error can quote what the server sent (a malformed
-                    # line echoing the token): from here on, a redacted copy.
-                    redacted = type(exc)(redact(str(exc)))
-                    error, retryable = _transport_error(route, redacted)
-                    delay: float | None = None
-                    if retryable and attempt < options.max_retries:
-                        state.in_flight = False
-                        delay = _backoff(attempt)
-                    else:
-                        cause = redacted  # raised below, outside this clause: no context
-                else:
-                    delay = None
+                    self.limiter.acquire_on_behalf_of_nowait(state)
+                except anyio.WouldBlock:
+                    await self.limiter.acquire_on_behalf_of(state)
+            try:
+                if route.session:
+                    assert self.auth is not None
+                    # Taken once the slot is held, not before queueing: a token
+                    # rejected while this call waited is never sent.
+                    token, generation = await self.auth.token()
+                    query["SessionToken"] = token
+                state.in_flight = not route.safe
+                outcome = await self._attempt(route, url, query, headers, body, timeouts)
             finally:
-                self.limiter.release_on_behalf_of(state)
-            if cause is not None:
-                raise error from cause
-            if delay is not None:
+                if options.queue:
+                    self.limiter.release_on_behalf_of(state)
+            if isinstance(outcome, BodyTooLarge):
+                state.in_flight = False  # the server answered
+                raise _too_large(route, outcome)
+            if isinstance(outcome, httpx.TransportError):
+                error, retryable = _transport_error(route, outcome)
+                if not retryable or attempt >= options.max_retries:
+                    raise error from outcome
+                state.in_flight = False
                 attempt += 1
                 relogged = False  # a new attempt may re-log on once more
-                await self._wait_retry(route, delay, attempt, error)
+                await self._wait_retry(route, _backoff(attempt - 1), attempt, error)
                 continue
 
+            response = outcome
             status = response.status_code
             if 200 <= status < 300 and response.undecodable:
                 raise format_error(route, response, "does not match its Content-Encoding")
@@ -262,6 +305,36 @@ class Pipeline:
             attempt += 1
             relogged = False  # a new attempt may re-log on once more
             await self._wait_retry(route, delay, attempt, error)
+
+    async def _attempt(
+        self,
+        route: Route,
+        url: str,
+        query: Mapping[str, str | Secret],
+        headers: Mapping[str, str | Secret],
+        body: Any,
+        timeouts: Timeouts,
+    ) -> _Outcome:
+        """Send once, within the attempt's bound; a failure is returned, not raised.
+
+        What is returned for a failure is a fresh copy, redacted, that was never
+        raised: no traceback (the wire's frames hold the URL, so the token) and
+        no context (the wire's own exception can quote what the server sent).
+        """
+        failure: httpx.TransportError | BodyTooLarge | None = None
+        with anyio.move_on_after(timeouts.attempt):
+            try:
+                return await self.http.send(
+                    route.method, url, query, headers, body, timeouts.phases,
+                    self.max_response_bytes,
+                )  # fmt: skip
+            except httpx.TransportError as exc:
+                failure = type(exc)(redact(str(exc)))
+            except BodyTooLarge as exc:
+                failure = BodyTooLarge(exc.status_code, exc.limit, decoded=exc.decoded)
+        if failure is None:  # the attempt's bound passed
+            return httpx.ReadTimeout(f"no complete answer within {timeouts.attempt:g}s")
+        return failure
 
     async def _wait_retry(self, route: Route, delay: float, attempt: int, error: Exception) -> None:
         self.retries += 1
@@ -319,9 +392,25 @@ def _status_error(route: Route, response: Reply) -> APIStatusError:
     excerpt = _excerpt(response)
     reason = _shown(response.reason_phrase or "")
     message = f"{route.name} returned {status} {reason}".rstrip()
-    if excerpt:
+    if 300 <= status < 400:
+        # Never followed: it would carry the token, the API key or the password
+        # to wherever the server points.
+        location = _shown(response.headers.get("Location") or "nowhere")
+        message += f", a redirect to {location} (not followed: check base_url)"
+    elif excerpt:
         message += f": {excerpt}"
     return cls(message, status_code=status, endpoint=route.name, body=excerpt)
+
+
+def _too_large(route: Route, failure: BodyTooLarge) -> ResponseFormatError:
+    what = "decoded body" if failure.decoded else "body"
+    return ResponseFormatError(
+        f"{route.name} returned a {what} over the max_response_bytes limit of "
+        f"{failure.limit:,} bytes; the rest was not read and the connection was closed",
+        status_code=failure.status_code,
+        endpoint=route.name,
+        body="",
+    )
 
 
 def _transport_error(
@@ -359,15 +448,16 @@ def format_error(route: Route, response: Reply, problem: str) -> ResponseFormatE
 
 def decode(route: Route, response: Reply) -> Any:
     """The decoded JSON body, or ``None`` for an empty body ("no content")."""
-    content = response.content
-    if not content.strip():
+    # No local holds the body: this frame is in the traceback of the error below.
+    if not response.content.strip():
         return None
     try:
-        return json.loads(content)
+        return json.loads(response.content)
     except (ValueError, RecursionError):
-        # Not chained: the JSON error's ``doc`` holds the whole body (a logon
-        # body holds a token).
-        raise format_error(route, response, f"is not JSON: {_excerpt(response)!r}") from None
+        pass
+    # Raised here, outside the except clause: the JSON error's ``doc`` (and its
+    # frames' locals) hold the whole body, and a logon body holds a token.
+    raise format_error(route, response, f"is not JSON: {_excerpt(response)!r}")
 
 
 def parse(
@@ -384,4 +474,7 @@ def parse(
     try:
         return structure(converter, data, cls)
     except (ValueError, RecursionError) as exc:
-        raise format_error(route, response, f"does not fit {cls.__name__}: {exc}") from exc
+        problem = f"does not fit {cls.__name__}: {exc}"
+    # Not chained: the structuring error's frames hold the decoded body; its
+    # message, which says where the body does not fit, is in ours.
+    raise format_error(route, response, problem)

@@ -16,13 +16,30 @@ translates them in one place whatever the wire.
 
 from __future__ import annotations
 
+import functools
+import json
 import zlib
 from collections.abc import Callable, Mapping
-from typing import Final, Generic, Protocol, TypeVar
+from typing import Any, Final, Generic, Protocol, TypeVar
 
 import httpx
 
-__all__ = ["HttpxWire", "Reply", "URLCache", "Wire", "decode_content", "decoded_reply"]
+from ._redaction import Secret
+
+__all__ = [
+    "BodyTooLarge",
+    "HttpxWire",
+    "Reply",
+    "URLCache",
+    "Wire",
+    "accept_encoding",
+    "decode_content",
+    "decoded_reply",
+    "json_body",
+    "plain",
+    "plain_headers",
+    "without_frames",
+]
 
 U = TypeVar("U")
 
@@ -58,6 +75,20 @@ class Reply:
         return f"<Reply {self.status_code} ({len(self.content)} bytes)>"
 
 
+class BodyTooLarge(Exception):
+    """An answer's body (as sent, or once decoded) is over the wire's byte limit.
+
+    Raised by a wire, before the rest of the body is read or inflated; the
+    pipeline turns it into a ``ResponseFormatError`` naming the limit.
+    """
+
+    def __init__(self, status_code: int, limit: int, *, decoded: bool = False) -> None:
+        super().__init__(status_code, limit, decoded)
+        self.status_code = status_code
+        self.limit = limit
+        self.decoded = decoded
+
+
 class Wire(Protocol):
     """What the pipeline needs to put a request on the wire."""
 
@@ -65,15 +96,42 @@ class Wire(Protocol):
         self,
         method: str,
         url: str,
-        query: Mapping[str, str],
-        headers: Mapping[str, str],
-        content: bytes | None,
+        query: Mapping[str, str | Secret],
+        headers: Mapping[str, str | Secret],
+        body: Any,
         timeout: httpx.Timeout,
+        max_bytes: int,
     ) -> Reply:
-        """Send one request and read its whole answer.
+        """Send one request and read its whole answer, never following a redirect.
 
-        Raises an ``httpx.TransportError`` subclass when no answer arrives.
+        ``query``, ``headers`` and ``body`` (a JSON value, or ``None`` for no
+        body) may hold ``Secret`` values: they are unwrapped here, inside the
+        wire call, so that no frame outside it holds a password or token in
+        the clear. Raises an ``httpx.TransportError`` subclass when no answer
+        arrives, and ``BodyTooLarge`` past ``max_bytes`` (read or decoded).
         """
+
+
+def plain(value: str | Secret) -> str:
+    """A query or header value as it goes on the wire."""
+    return value.get() if isinstance(value, Secret) else value
+
+
+def plain_headers(headers: Mapping[str, str | Secret]) -> dict[str, str]:
+    return {name: plain(value) for name, value in headers.items()}
+
+
+def _unwrap(value: object) -> str:
+    if isinstance(value, Secret):
+        return value.get()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def json_body(body: Any) -> bytes | None:
+    """The request body: compact JSON, ``Secret`` values unwrapped; ``None`` for none."""
+    if body is None:
+        return None
+    return json.dumps(body, separators=(",", ":"), default=_unwrap).encode()
 
 
 class URLCache(Generic[U]):
@@ -86,11 +144,11 @@ class URLCache(Generic[U]):
 
     __slots__ = ("_build", "_urls")
 
-    def __init__(self, build: Callable[[str, Mapping[str, str]], U]) -> None:
+    def __init__(self, build: Callable[[str, Mapping[str, str | Secret]], U]) -> None:
         self._build = build
         self._urls: dict[tuple[object, ...], U] = {}
 
-    def get(self, url: str, query: Mapping[str, str]) -> U:
+    def get(self, url: str, query: Mapping[str, str | Secret]) -> U:
         key = (url, *query.items())
         parsed = self._urls.get(key)
         if parsed is None:
@@ -101,15 +159,18 @@ class URLCache(Generic[U]):
         return parsed
 
 
-def _httpx_url(url: str, query: Mapping[str, str]) -> httpx.URL:
-    return httpx.URL(url, params=query)
+def _httpx_url(url: str, query: Mapping[str, str | Secret]) -> httpx.URL:
+    return httpx.URL(url, params={name: plain(value) for name, value in query.items()})
 
 
 class HttpxWire:
     """Requests through an ``httpx.AsyncClient`` (``build_request`` then ``send``).
 
     The URL is handed to ``build_request`` parsed, with its query, from a
-    ``URLCache``; everything else of the client applies as for any request.
+    ``URLCache``; everything else of the client applies as for any request,
+    except redirects: they are never followed, whatever the client's
+    ``follow_redirects`` (a redirect would carry the token, the API key or the
+    password to wherever the server points).
     """
 
     __slots__ = ("_urls", "client")
@@ -122,28 +183,61 @@ class HttpxWire:
         self,
         method: str,
         url: str,
-        query: Mapping[str, str],
-        headers: Mapping[str, str],
-        content: bytes | None,
+        query: Mapping[str, str | Secret],
+        headers: Mapping[str, str | Secret],
+        body: Any,
         timeout: httpx.Timeout,
+        max_bytes: int,
+    ) -> Reply:
+        try:
+            return await self._exchange(method, url, query, headers, body, timeout, max_bytes)
+        except (httpx.TransportError, BodyTooLarge):
+            raise  # the pipeline keeps a fresh copy of these, not their frames
+        except BaseException as exc:  # noqa: BLE001 - re-raised, frames cut
+            # Cancellation, mostly: the frames below hold the URL, so the token.
+            raise without_frames(exc) from None
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        query: Mapping[str, str | Secret],
+        headers: Mapping[str, str | Secret],
+        body: Any,
+        timeout: httpx.Timeout,
+        max_bytes: int,
     ) -> Reply:
         client = self.client
         request = client.build_request(
-            method, self._urls.get(url, query), content=content, headers=headers, timeout=timeout
+            method,
+            self._urls.get(url, query),
+            content=json_body(body),
+            headers=plain_headers(headers),
+            timeout=timeout,
         )
         # Streamed and read raw here, so that a body that does not match its
         # Content-Encoding is an answer we can name (with its status), not an
-        # httpx.DecodingError from inside send().
-        response = await client.send(request, stream=True)
+        # httpx.DecodingError from inside send(); and so that the body is
+        # counted as it arrives, never read whole past ``max_bytes``.
+        response = await client.send(request, stream=True, follow_redirects=False)
+        status = response.status_code
         try:
             if response.is_stream_consumed:  # an event hook of the caller's read (and decoded) it
-                return Reply(
-                    response.status_code, response.reason_phrase, response.headers, response.content
-                )
+                if len(response.content) > max_bytes:
+                    raise BodyTooLarge(status, max_bytes)
+                return Reply(status, response.reason_phrase, response.headers, response.content)
+            if _declared_length(response.headers.get("Content-Length")) > max_bytes:
+                raise BodyTooLarge(status, max_bytes)
             chunks: list[bytes] = []
+            size = 0
             parts = response.aiter_raw()
             try:
                 async for part in parts:
+                    size += len(part)
+                    if size > max_bytes:
+                        # Closing a response whose body is not read to its end
+                        # closes its connection: it never serves again.
+                        raise BodyTooLarge(status, max_bytes)
                     chunks.append(part)
             finally:
                 # A half-read body's generator is closed here, not by the GC.
@@ -151,62 +245,190 @@ class HttpxWire:
         finally:
             await response.aclose()
         headers = response.headers  # several Content-Encoding lines come joined
-        encoding = headers.get("Content-Encoding")
+        raw = b"".join(chunks)
+        del chunks
         return decoded_reply(
-            response.status_code, response.reason_phrase, headers, encoding, b"".join(chunks)
+            status, response.reason_phrase, headers, headers.get("Content-Encoding"), raw, max_bytes
         )
 
 
+def without_frames(exc: BaseException) -> BaseException:
+    """``exc`` (a cancellation, mostly) without the frames it went through in a wire.
+
+    Those frames hold the request, its URL and body, and so the token and the
+    password, in the clear; crash reporters record every frame's locals, and a
+    caller's own ``fail_after`` chains the cancellation to its ``TimeoutError``.
+    The exception itself is kept: its type is what cancellation runs on.
+    """
+    exc.__context__ = None
+    return exc.with_traceback(None)
+
+
+def _declared_length(value: str | None) -> int:
+    """A Content-Length as a number (0 when absent or unreadable: the reading counts)."""
+    if value is None:
+        return 0
+    value = value.split(",")[0].strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 20 else 0
+
+
 def decoded_reply(
-    status: int, reason: str, headers: Mapping[str, str], encoding: str | None, raw: bytes
+    status: int,
+    reason: str,
+    headers: Mapping[str, str],
+    encoding: str | None,
+    raw: bytes,
+    max_bytes: int,
 ) -> Reply:
-    """The Reply of a raw body: decoded by ``encoding``, or kept raw and marked undecodable."""
-    body = decode_content(encoding, raw)
+    """The Reply of a raw body: decoded by ``encoding``, or kept raw and marked undecodable.
+
+    Raises ``BodyTooLarge`` when the decoded body would be over ``max_bytes``.
+    """
+    try:
+        body = decode_content(encoding, raw, max_bytes)
+    except _TooLarge:
+        raise BodyTooLarge(status, max_bytes, decoded=True) from None
     if body is None:
         return Reply(status, reason, headers, raw, undecodable=True)
     return Reply(status, reason, headers, body)
 
 
+class _TooLarge(Exception):
+    """A decoder's output reached its limit."""
+
+
 _IDENTITY: Final = frozenset({"", "identity"})
 
+#: Input handed to a brotli or zstd decoder at a time, so that its output is
+#: checked against the limit in bounded steps.
+_STEP: Final = 64 * 1024
 
-def decode_content(encoding: str | None, raw: bytes) -> bytes | None:
+
+def accept_encoding() -> str:
+    """The ``Accept-Encoding`` both wires send: the codings ``decode_content`` bounds."""
+    codings = ["gzip", "deflate"]
+    if _brotli_bounded():
+        codings.append("br")
+    if _zstandard() is not None:
+        codings.append("zstd")
+    return ", ".join(codings)
+
+
+def decode_content(encoding: str | None, raw: bytes, max_bytes: int) -> bytes | None:
     """``raw`` decoded by its ``Content-Encoding``, or ``None`` if it cannot be.
 
-    The one decoder of both wires. Encodings are undone last-applied first. gzip
-    and deflate are ours and must end where the body ends: httpx's own decoders
-    read a truncated stream (even a lone ``{``) as an empty or partial body,
-    which would then pass for "no content" or a shorter list. Other codings go
-    to httpx's decoders: br and zstd when their packages are installed, and,
-    as in httpx, an unknown coding is taken as identity. An empty body is empty.
+    The one decoder of both wires. Encodings are undone last-applied first, each
+    in bounded steps: past ``max_bytes`` of output it stops (``_TooLarge``), so a
+    small body that inflates to gigabytes costs no more than the limit. gzip and
+    deflate must end where the body ends: httpx's own decoders read a truncated
+    stream (even a lone ``{``) as an empty or partial body, which would then
+    pass for "no content" or a shorter list. br and zstd are decoded when their
+    packages are installed (``brotli`` 1.2 or newer, ``zstandard``); as in httpx,
+    a coding with no decoder is taken as identity. An empty body is empty.
     """
     if encoding is None or not raw:
         return raw
     body = raw
     for coding in reversed([c.strip().lower() for c in encoding.split(",")]):
         try:
-            if coding in _IDENTITY:
-                continue
             if coding in ("gzip", "x-gzip"):
-                body = _inflate(body, 16 + zlib.MAX_WBITS)
+                body = _inflate(body, 16 + zlib.MAX_WBITS, max_bytes)
             elif coding == "deflate":
                 try:
-                    body = _inflate(body, zlib.MAX_WBITS)
+                    body = _inflate(body, zlib.MAX_WBITS, max_bytes)
                 except zlib.error:  # "deflate" sent as a raw stream, as some servers do
-                    body = _inflate(body, -zlib.MAX_WBITS)
-            elif not coding.isascii():
-                continue  # no decoder has such a name: unknown, so identity
-            else:
-                answer = httpx.Response(200, headers={"Content-Encoding": coding}, content=body)
-                body = answer.content
-        except (zlib.error, httpx.DecodingError):
+                    body = _inflate(body, -zlib.MAX_WBITS, max_bytes)
+            elif coding == "br" and _brotli_bounded():
+                body = _unbrotli(body, max_bytes)
+            elif coding == "zstd" and _zstandard() is not None:
+                body = _unzstd(body, max_bytes)
+            # Anything else (identity, or no decoder has such a name): as sent.
+        except (zlib.error, ValueError, _DecoderError):
             return None
     return body
 
 
-def _inflate(data: bytes, wbits: int) -> bytes:
+class _DecoderError(Exception):
+    """A brotli or zstd stream that is not valid."""
+
+
+def _inflate(data: bytes, wbits: int, max_bytes: int) -> bytes:
     decompressor = zlib.decompressobj(wbits)
-    body = decompressor.decompress(data) + decompressor.flush()
+    body = decompressor.decompress(data, max_bytes + 1)
+    if len(body) > max_bytes or decompressor.unconsumed_tail:
+        raise _TooLarge
+    body += decompressor.flush()
+    if len(body) > max_bytes:
+        raise _TooLarge
     if not decompressor.eof:
         raise zlib.error("truncated stream")
     return body
+
+
+@functools.cache
+def _brotli_bounded() -> Any:
+    """The ``brotli`` module when its decoder can bound its output (1.2+), else ``None``."""
+    try:
+        import brotli  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ImportError:
+        return None
+    try:
+        decompressor = brotli.Decompressor()
+        decompressor.process(b"", output_buffer_limit=1)
+        decompressor.can_accept_more_data()
+    except (AttributeError, TypeError, brotli.error):  # brotlicffi, or brotli before 1.2
+        return None
+    return brotli
+
+
+def _unbrotli(data: bytes, max_bytes: int) -> bytes:
+    brotli = _brotli_bounded()
+    decompressor = brotli.Decompressor()
+    out = bytearray()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), _STEP):
+            piece = view[start : start + _STEP].tobytes()
+            while True:
+                out += decompressor.process(piece, output_buffer_limit=_STEP)
+                if len(out) > max_bytes:
+                    raise _TooLarge
+                piece = b""
+                if decompressor.can_accept_more_data():
+                    break
+        while not decompressor.is_finished():
+            chunk = decompressor.process(b"", output_buffer_limit=_STEP)
+            if not chunk:
+                raise _DecoderError("truncated brotli stream")
+            out += chunk
+            if len(out) > max_bytes:
+                raise _TooLarge
+    except brotli.error as exc:
+        raise _DecoderError(str(exc)) from None
+    return bytes(out)
+
+
+@functools.cache
+def _zstandard() -> Any:
+    try:
+        import zstandard  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ImportError:
+        return None
+    return zstandard
+
+
+def _unzstd(data: bytes, max_bytes: int) -> bytes:
+    zstandard = _zstandard()
+    try:
+        reader = zstandard.ZstdDecompressor().stream_reader(
+            data, read_size=_STEP, read_across_frames=True, closefd=False
+        )
+        with reader:
+            body = reader.read(max_bytes + 1)
+    except zstandard.ZstdError as exc:
+        raise _DecoderError(str(exc)) from None
+    if len(body) > max_bytes:
+        raise _TooLarge
+    if not body and data:
+        raise _DecoderError("empty zstd stream")
+    return bytes(body)

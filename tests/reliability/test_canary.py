@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+import pathlib
 import traceback
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
@@ -44,11 +45,13 @@ from agentchat import (
     LogonError,
     Model,
     OutcomeUnknownError,
+    ResponseFormatError,
 )
 from agentchat._redaction import MASK
 from agentchat.simulator import Faults, Simulator, SimulatorConfig, serve_in_thread
 
-from ..fakes import TRANSPORT
+from ..fakes import EMAIL, PASSWORD, TRANSPORT
+from ..loopback import serve
 from ..strategies import ENDPOINTS, call_arguments, chosen
 
 pytestmark = pytest.mark.anyio
@@ -66,6 +69,8 @@ LOGGERS: Final = (
     "httpcore.http11", "httpcore.http2", "httpcore.proxy", "httpcore.socks", "hpack",
     "uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi", "asyncio",
 )  # fmt: skip
+#: Frames of the tests themselves: left out of the locals checked.
+TESTS_DIR: Final = str(pathlib.Path(__file__).resolve().parents[1])
 #: Attributes every LogRecord has; anything else came in through ``extra=``.
 RECORD_FIELDS: Final = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 FORMATTER: Final = logging.Formatter(
@@ -312,12 +317,44 @@ def chain(exc: BaseException) -> Iterator[BaseException]:
 
 
 def exception_texts(exc: BaseException) -> list[str]:
+    """What a user, a log handler and a crash reporter see of ``exc``.
+
+    Crash reporters (Sentry by default, rich and structlog tracebacks) record the
+    local variables of every frame: the traceback is formatted with locals too,
+    for every exception in the chain (the test's own frames left out: their
+    locals are the test's business). And every attribute of every exception in
+    the chain is shown, whatever its class (a ``JSONDecodeError`` keeps its
+    whole document in ``doc``).
+    """
     texts = ["".join(traceback.format_exception(exc))]
     for link in chain(exc):
         texts += [str(link), repr(link), repr(link.args)]
+        texts += [f"{name}={value!r}" for name, value in attributes(link)]
         if isinstance(link, AgentChatError):
             texts.append(json.dumps({key: repr(value) for key, value in vars(link).items()}))
+        summary = traceback.TracebackException.from_exception(
+            link, capture_locals=True, lookup_lines=False
+        )
+        for frame in summary.stack:
+            if frame.filename.startswith(TESTS_DIR):
+                continue
+            texts.append(f"{type(link).__name__} in {frame.name}: {frame.locals!r}")
     return texts
+
+
+def attributes(exc: BaseException) -> list[tuple[str, object]]:
+    """Every data attribute of ``exc`` (its own and its class's), dunders aside."""
+    found = dict(vars(exc))
+    for name in dir(exc):
+        if name.startswith("__") or name in found:
+            continue
+        try:
+            value = getattr(exc, name)
+        except Exception as error:  # noqa: BLE001 - httpx's .request raises RuntimeError when unset
+            value = error
+        if not callable(value):
+            found[name] = value
+    return list(found.items())
 
 
 def record_texts(record: logging.LogRecord) -> list[str]:
@@ -489,3 +526,41 @@ async def test_allow_insecure_http_really_sends_to_a_remote_host() -> None:
         pass
     assert str(sent[0].url).startswith("http://chat.internal:8080/api/AgentLogon?")
     assert json.loads(sent[0].content)["Password"] == WRONG_PASSWORD
+
+
+@pytest.mark.parametrize("fault", ["hang", "drop"])
+async def test_a_callers_own_timeout_and_a_logon_cut_short_chain_no_secret(fault: str) -> None:
+    """The errors a crash reporter sees most: the caller's own ``fail_after``
+    (the cancellation that went through the wire is its context) and a logon
+    answered with garbage holding the token; locals of every frame included."""
+    errors: list[BaseException] = []
+    async with serve() as server:
+        server.faults["/api/GetChatList"] = server.faults["/api/SendMessage"] = fault
+        async with AsyncAgentChat(
+            EMAIL, PASSWORD, base_url=server.base_url, keep_alive_interval=None, max_retries=0
+        ) as chat:
+            try:
+                with anyio.fail_after(0.3):
+                    await chat.with_options(deadline=0.2 if fault == "drop" else None).send_message(
+                        101, "hi"
+                    )
+            except (TimeoutError, AgentChatError) as exc:
+                errors.append(exc)
+            try:
+                with anyio.fail_after(0.2):
+                    await chat.get_chat_list()
+            except (TimeoutError, AgentChatError) as exc:
+                errors.append(exc)
+        garbled = b"{'SessionToken': 'tok-99999999'"  # not JSON, and holds a token
+        server.raw["/api/AgentLogon"] = lambda target: (
+            b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(garbled), garbled)
+        )
+        with pytest.raises(ResponseFormatError) as refused:
+            async with AsyncAgentChat(EMAIL, PASSWORD, base_url=server.base_url, max_retries=0):
+                pass
+        errors.append(refused.value)
+    assert len(errors) == 3
+    texts = [text for error in errors for text in exception_texts(error)]
+    assert any("send_message" in text or "_call" in text for text in texts)  # locals were seen
+    found = leaks(texts, [PASSWORD, "tok-0000000", "tok-99999999"])
+    assert not found, found[:3]

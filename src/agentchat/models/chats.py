@@ -12,6 +12,7 @@ from typing import Final
 import attrs
 
 from .._exceptions import InvalidRequestError
+from .._validation import got, utf8
 from ._base import Listing, Model
 
 __all__ = ["MAX_ATTACHMENT_BYTES", "Attachment", "Chat", "ChatList", "ChatType", "SentMessage"]
@@ -101,11 +102,13 @@ class Attachment:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise InvalidRequestError("attachment name must be a non-empty string")
+        utf8(self.name, "attachment name")
         if not isinstance(self.content_type, str) or "/" not in self.content_type:
             raise InvalidRequestError(
                 f"attachment content_type must be a MIME type like 'image/png', "
-                f"got {self.content_type!r}"
+                f"got {got(self.content_type)}"
             )
+        utf8(self.content_type, "attachment content_type")
         if len(self.data) > MAX_ATTACHMENT_BYTES:
             raise InvalidRequestError(
                 f"attachment is {len(self.data)} bytes, over the limit of "

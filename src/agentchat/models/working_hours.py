@@ -9,6 +9,7 @@ from typing import Any, Final
 import attrs
 
 from .._exceptions import InvalidRequestError
+from .._validation import got
 
 __all__ = ["Weekday", "WorkingDay"]
 
@@ -30,7 +31,7 @@ class Weekday(enum.IntEnum):
 def check_time(value: Any, name: str) -> str:
     """An ``"HH:MM"`` 24-hour time, or ``InvalidRequestError`` naming ``name``."""
     if not isinstance(value, str) or not _HHMM.fullmatch(value):
-        raise InvalidRequestError(f'{name} must be a 24-hour "HH:MM" time, got {value!r}')
+        raise InvalidRequestError(f'{name} must be a 24-hour "HH:MM" time, got {got(value)}')
     return value
 
 
@@ -40,7 +41,7 @@ def check_weekday(value: Any, name: str) -> Weekday:
         return value
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 7:
         return Weekday(value)
-    raise InvalidRequestError(f"{name} must be a weekday 1..7 (Monday is 1), got {value!r}")
+    raise InvalidRequestError(f"{name} must be a weekday 1..7 (Monday is 1), got {got(value)}")
 
 
 def _to_weekday(value: Any) -> Weekday:
@@ -63,7 +64,7 @@ class WorkingDay:
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.enabled, bool):
-            raise InvalidRequestError(f"enabled must be a bool, got {self.enabled!r}")
+            raise InvalidRequestError(f"enabled must be a bool, got {got(self.enabled)}")
         check_time(self.start_time, "start_time")
         check_time(self.end_time, "end_time")
         if self.enabled and self.end_time <= self.start_time:
