@@ -6,7 +6,8 @@ answers AgentLogon, AgentLogoff, KeepAlive, GetChatList (after an optional
 connections accepted, and the most connections open and requests in progress at
 once. ``faults`` makes a path misbehave: ``"drop"`` (read the request, close
 without answering), ``"hang"`` (never answer), ``"trickle"`` (a 1,000-byte body,
-a byte every ``TRICKLE_INTERVAL`` s), ``"close"`` (answer, say
+a byte every ``TRICKLE_INTERVAL`` s), ``"big"`` (the answer padded to
+``BIG_BODY`` bytes, the connection kept open), ``"close"`` (answer, say
 keep-alive, then close the connection anyway), ``"gzip"`` (a gzip-encoded
 answer), ``"bad-gzip"`` (an answer that claims gzip and is not), ``"cut-gzip"``
 (the first half of a gzip-encoded answer) or ``"x-unknown"`` (a plain answer
@@ -37,6 +38,7 @@ MAX_HEAD = 16 * 1024  # request line and headers
 MAX_BODY = 64 * 1024
 MAX_REQUESTS_PER_CONNECTION = 100_000
 TRICKLE_INTERVAL = 0.05
+BIG_BODY = 4 * 1024 * 1024  # more than any socket buffer holds
 CHATS = [{"ChatID": "101", "CustomerName": "A"}, {"ChatID": "102", "CustomerName": "B"}]
 _ENCODED: dict[str, Callable[[bytes], bytes]] = {
     "gzip": gzip.compress,
@@ -142,6 +144,8 @@ class LoopbackServer:
                 await anyio.sleep(TRICKLE_INTERVAL)
             return False
         extra: dict[str, str] = {}
+        if fault == "big":  # a whole, valid answer of BIG_BODY bytes, keep-alive
+            payload = payload[:-1] + b" " * (BIG_BODY - len(payload)) + payload[-1:]
         if fault in _ENCODED:
             extra["Content-Encoding"] = "x-unknown" if fault == "x-unknown" else "gzip"
             payload = _ENCODED[fault](payload)

@@ -27,7 +27,7 @@ from agentchat import (
 )
 
 from .fakes import EMAIL, PASSWORD
-from .loopback import LoopbackServer, serve
+from .loopback import BIG_BODY, LoopbackServer, serve
 
 pytestmark = pytest.mark.anyio
 
@@ -119,6 +119,22 @@ async def test_an_answer_over_the_limit_is_refused_and_its_connection_closed() -
             assert len(await chat.get_chat_list()) == 2  # on a new connection
             assert server.accepted == accepted + 1
     assert server.requests["/api/GetChatList"] == 4  # not retried: the answer came
+
+
+async def test_a_connection_whose_answer_was_cut_short_never_serves_again() -> None:
+    # The server would send the rest of the body on that connection, then take
+    # the next request: a reused connection would read the rest as an answer.
+    # (The body is larger than socket buffers hold: aiohttp hands a connection
+    # back by itself once a body has arrived whole, unread or not.)
+    async with serve() as server, client(server, max_response_bytes=BIG_BODY - 1) as chat:
+        server.faults["/api/GetChatList"] = "big"
+        with anyio.fail_after(5):
+            for _ in range(3):
+                with pytest.raises(ResponseFormatError, match="max_response_bytes"):
+                    await chat.get_chat_list()
+            del server.faults["/api/GetChatList"]
+            assert len(await chat.get_chat_list()) == 2
+    assert server.accepted == 4  # the logon's connection was cut, then each one after
 
 
 async def test_an_answer_that_inflates_past_the_limit_is_refused() -> None:
