@@ -9,7 +9,7 @@ case; the figures are printed as a Markdown table (``pytest -s`` shows it).
 
 The contract:
 
-* memory (``huge``, ``huge-chunked``, ``lying-length``, ``gzip-bomb``,
+* memory (``huge``, ``huge-chunked``, ``huge-unsized``, ``lying-length``, ``gzip-bomb``,
   ``deflate-bomb``): ``ResponseFormatError`` naming ``max_response_bytes`` (64 MiB
   by default), peak RSS under 400 MB, within 30 s;
 * time (``trickle-head``, ``trickle-body``, ``processing``): GetChatList raises
