@@ -1,4 +1,4 @@
-"""Every benchmark, one after the other, then the targets of issue 7 checked against them.
+"""Every benchmark, one after the other, then the targets of issues 7 and 11 judged.
 
     python -m benchmarks [--smoke] [--out benchmarks/results]   (what `make bench` runs)
 
@@ -9,7 +9,9 @@
 3. ``idle``: 1,000 idle sessions with keep-alive running: memory and CPU (before
    parsing, whose freed memory would hide the sessions' own in the RSS);
 4. ``parsing``: 10,000 chats against ``json.loads``, 100,000 CSV rows against
-   ``csv.reader``, with peak memory.
+   ``csv.reader``, with peak memory;
+5. ``expiry``: one session expiry under 2,000 queued calls against the same
+   queue without it, on both transports (issue 11's targets).
 
 Results go to ``--out`` as JSON (and ``load.png``). The last table says, for each
 target, the measured figure and whether it holds. ``--smoke`` runs everything
@@ -27,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
-from . import idle, load, overhead, parsing
+from . import expiry, idle, load, overhead, parsing
 from .chart import CellRecord
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
@@ -46,7 +48,7 @@ def _read(path: Path) -> Any:
 
 
 def targets(out: Path) -> list[Target]:
-    """(what, measured as text, value, holds) for every target of issue 7."""
+    """(what, measured as text, value, holds) for every target of issues 7 and 11."""
     found: list[Target] = []
     cells: list[CellRecord] = _read(out / "load.json")["cells"]
     # The load benchmark's own ratios, from the cells as recorded.
@@ -84,7 +86,18 @@ def targets(out: Path) -> list[Target]:
             _at_most(2.0),
         )
     )
+    for result in _read(out / "expiry.json")["results"]:
+        for target in result["targets"]:
+            what = f"one expiry under a deep queue, {result['transport']}: {target['what']}"
+            bound = target["bound"]
+            limit = float(bound.split()[-1])
+            check = _less_than(limit) if bound.startswith("<") else _equal(limit)
+            found.append((what, "", float(target["measured"]), check))
     return found
+
+
+def _less_than(bound: float) -> Bound:
+    return f"< {bound:g}", lambda value: value < bound
 
 
 def _at_least(bound: float) -> Bound:
@@ -129,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         # The default keep-alive interval, over two whole intervals.
         ("idle", idle.main, [*IDLE_ARGS, "--json", str(out / "idle.json")]),
         ("parsing", parsing.main, ["--json", str(out / "parsing.json")]),
+        ("expiry", expiry.main, ["--transport", "both", "--out", str(out / "expiry.json")]),
     ]
     failed = []
     for name, run, arguments in steps:
