@@ -82,6 +82,16 @@ def test_targets_are_judged_from_the_results(tmp_path: Path) -> None:
     (tmp_path / "parsing.json").write_text(json.dumps(parsing), encoding="utf-8")
     idle = {"result": {"sessions": 1000, "idle_cpu_percent": 0.4}}
     (tmp_path / "idle.json").write_text(json.dumps(idle), encoding="utf-8")
+    expiry = {
+        "results": [
+            {"transport": "httpx", "targets": [
+                {"what": "stall after the expiry, s", "bound": "< 1", "measured": 0.1},
+                {"what": "requests with the dead token (401s)", "bound": "< 20", "measured": 20},
+                {"what": "errors (both queues)", "bound": "= 0", "measured": 0},
+            ]},
+        ]
+    }  # fmt: skip
+    (tmp_path / "expiry.json").write_text(json.dumps(expiry), encoding="utf-8")
 
     verdicts = {
         what: holds(value) for what, _, value, (_, holds) in targets(tmp_path) if value is not None
@@ -95,6 +105,9 @@ def test_targets_are_judged_from_the_results(tmp_path: Path) -> None:
         "GetChatList (10,000): library / json.loads": True,
         "ExportChat (100,000): library / csv.reader": False,
         "1,000 idle sessions: CPU, % of one core": True,
+        "one expiry under a deep queue, httpx: stall after the expiry, s": True,
+        "one expiry under a deep queue, httpx: requests with the dead token (401s)": False,
+        "one expiry under a deep queue, httpx: errors (both queues)": True,
     }
     table = format_targets(targets(tmp_path))
     assert ">= 0.9      0.95x  yes" in table
