@@ -8,11 +8,13 @@ DEMO_STAMP := $(VENV)/.installed-simulator
 
 .DEFAULT_GOAL := help
 BENCH_STAMP := $(VENV)/.installed-bench
-.PHONY: help demo test bench matrix lint typecheck pytest venv clean
+LATEST ?= .venv-latest
+.PHONY: help demo test test-latest bench matrix lint typecheck pytest venv clean
 
 help:
 	@echo "make demo   - a scripted agent against the local simulator (creates $(VENV))"
-	@echo "make test   - ruff, mypy --strict and the whole test suite, on httpx then aiohttp"
+	@echo "make test   - ruff, mypy --strict, the whole test suite on httpx then aiohttp, and test-latest"
+	@echo "make test-latest - the compatibility tests on the newest release of every dependency"
 	@echo "make bench  - the benchmarks: load against raw httpx/aiohttp, parsing, idle sessions"
 	@echo "make matrix - the test suite on Python 3.10, 3.11, 3.12 and 3.13 (tox)"
 	@echo "make lint   - ruff check and ruff format --check"
@@ -61,7 +63,26 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest -W error
 	AGENTCHAT_TRANSPORT=aiohttp $(BIN)/python -m pytest -W error
 
-test: lint typecheck pytest
+test: lint typecheck pytest test-latest
+
+# The newest release of every dependency, past the upper bounds of pyproject.toml,
+# in a venv of its own: the tests of every private touch (_compat.py) and of the
+# wires, pools and converters that rely on them. A new release that breaks one is
+# met here by a red test, not by a user.
+LATEST_DEPS := anyio attrs cattrs httpcore httpx aiohttp yarl brotli zstandard
+LATEST_TESTS := tests/test_compat.py tests/test_wires.py tests/test_bounds.py \
+	tests/test_httpx_pool.py tests/test_converters.py tests/test_pipeline.py tests/test_retry.py
+
+test-latest:
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@echo "(pip may report that these releases are past agentchat-client's bounds: that is the point)"
+	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade $(LATEST_DEPS)
+	$(LATEST)/bin/python -m pip list --disable-pip-version-check 2>/dev/null \
+		| grep -iE '^(anyio|attrs|cattrs|httpcore|httpx|aiohttp) '
+	$(LATEST)/bin/python -m pytest -W error -q $(LATEST_TESTS)
+	AGENTCHAT_TRANSPORT=aiohttp $(LATEST)/bin/python -m pytest -W error -q $(LATEST_TESTS)
 
 # Every Python 3.10-3.13 that pyenv has goes first on PATH, so tox finds them.
 PYENV_BINS ?= $(shell root=$$(pyenv root 2>/dev/null) && pyenv versions --bare 2>/dev/null \
@@ -72,4 +93,4 @@ matrix: $(STAMP)
 	PATH="$(PYENV_BINS)$$PATH" $(BIN)/tox run-parallel --parallel 2 --parallel-no-spinner
 
 clean:
-	rm -rf $(VENV) .tox .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LATEST) .tox .mypy_cache .ruff_cache .pytest_cache .hypothesis

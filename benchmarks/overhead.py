@@ -36,8 +36,8 @@ import anyio
 import httpx
 
 from agentchat import AsyncAgentChat
+from agentchat._response import decode
 from agentchat._routes import GET_CHAT_LIST
-from agentchat._transport import decode
 
 BASE_URL = "http://127.0.0.1:9"
 TOKEN = "bench-token-0000000000000000"  # noqa: S105 - a fake server's token

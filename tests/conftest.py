@@ -8,10 +8,10 @@ import pytest
 import respx
 from hypothesis import settings
 
-from agentchat import _redaction
+from agentchat import _pipeline, _redaction
 
 from . import fakes
-from .fakes import BASE_URL, FakeAgentChat
+from .fakes import BASE_URL, FakeAgentChat, FakeClock
 
 pytest_plugins = ["agentchat.simulator.pytest_plugin"]
 
@@ -96,3 +96,11 @@ else:
 @pytest.fixture
 def api(router: respx.MockRouter) -> FakeAgentChat:
     return FakeAgentChat(router)
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """The pipeline waits on a fake clock: backoff and Retry-After are recorded, not slept."""
+    clock = FakeClock()
+    monkeypatch.setattr(_pipeline, "CLOCK", clock)
+    return clock

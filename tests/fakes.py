@@ -13,10 +13,12 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 import httpx
 import respx
 
 from agentchat import AsyncAgentChat
+from agentchat._pipeline import Clock
 
 BASE_URL = "https://agentchat.test"
 EMAIL = "agent@example.com"
@@ -95,3 +97,21 @@ def make_client(**kwargs: Any) -> AsyncAgentChat:
     kwargs.setdefault("base_url", BASE_URL)
     kwargs.setdefault("keep_alive_interval", None)
     return AsyncAgentChat(EMAIL, PASSWORD, **kwargs)
+
+
+class FakeClock(Clock):
+    """The pipeline's clock in tests: records each wait instead of sleeping through it.
+
+    Jitter is 1, so a wait is the backoff step itself (``min(8, 0.25 * 2**n)``)
+    or the ``Retry-After``; ``conftest.fake_clock`` installs it.
+    """
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await anyio.lowlevel.checkpoint()
+
+    def jitter(self) -> float:
+        return 1.0

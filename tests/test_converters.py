@@ -13,9 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agentchat import Chat, ChatList, Model, SentMessage, Settings, _converters
+from agentchat import Chat, ChatList, Model, SentMessage, Settings, _fastpath
 from agentchat._converters import make_converter, structure, wire_name
-from agentchat._transport import BACKOFF_MAX, _backoff
 from agentchat.models.exports import ExportRow
 
 from .strategies import DATETIMES, EXTRA_VALUES, JSON_VALUES, TEXT, model_classes, response_key
@@ -101,12 +100,6 @@ def test_unstructure_gives_wire_names_back_and_round_trips() -> None:
 def test_wire_names() -> None:
     assert wire_name("chat_id") == "ChatID"
     assert wire_name("customer_name") == "CustomerName"
-
-
-def test_backoff_is_jittered_and_bounded() -> None:
-    delays = [_backoff(attempt) for attempt in range(20) for _ in range(20)]
-    assert all(0 < delay <= BACKOFF_MAX for delay in delays)
-    assert len(set(delays)) > 100  # jittered, not fixed steps
 
 
 def test_epoch_numbers_and_empty_strings() -> None:
@@ -379,13 +372,13 @@ def test_builder_results_keep_raw_and_the_order_of_extra() -> None:
 
 def test_alike_objects_get_one_builder(monkeypatch: pytest.MonkeyPatch) -> None:
     compiled: list[str] = []
-    compile_function = _converters._compile_function
+    compile_function = _fastpath._compile_function
 
     def spy(name: str, lines: Sequence[str], namespace: dict[str, Any]) -> Any:
         compiled.append(name)
         return compile_function(name, lines, namespace)
 
-    monkeypatch.setattr(_converters, "_compile_function", spy)
+    monkeypatch.setattr(_fastpath, "_compile_function", spy)
     converter = make_converter()
     structure(converter, [_chat(i) for i in range(3)], ChatList)
     structure(converter, [_chat(i) for i in range(3)], ChatList)
@@ -398,7 +391,7 @@ def test_alike_objects_get_one_builder(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_every_model_is_built_through_its_twin() -> None:
     for cls in [*model_classes(), ExportRow]:
-        assert _converters._twin(cls) is not None, cls
+        assert _fastpath._twin(cls) is not None, cls
 
 
 def test_a_class_whose_init_does_more_gets_no_twin() -> None:
@@ -428,4 +421,4 @@ def test_a_class_whose_init_does_more_gets_no_twin() -> None:
         number: int = 0
 
     for cls in (Validated, PostInit, Dicted, Subclassed):
-        assert _converters._twin(cls) is None, cls
+        assert _fastpath._twin(cls) is None, cls

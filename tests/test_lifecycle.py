@@ -14,6 +14,7 @@ from agentchat import AsyncAgentChat, InvalidRequestError, LogonError, NotFoundE
 
 from . import fakes
 from .fakes import BASE_URL, EMAIL, PASSWORD, FakeAgentChat, make_client
+from .loopback import serve
 
 pytestmark = pytest.mark.anyio
 
@@ -98,13 +99,21 @@ async def test_caller_http_client_is_never_closed(api: FakeAgentChat) -> None:
     assert api.logon.call_count == 2
 
 
-@pytest.mark.httpx_only
-async def test_owned_http_client_is_closed(api: FakeAgentChat) -> None:
-    client = make_client()
-    async with client:
-        http = client._core.pipeline.http.client  # type: ignore[union-attr]
-        assert not http.is_closed
-    assert http.is_closed
+async def test_owned_http_client_is_closed() -> None:
+    async with serve() as server:
+        client = AsyncAgentChat(
+            EMAIL, PASSWORD, base_url=server.base_url, transport="httpx", keep_alive_interval=None
+        )
+        before = client.stats
+        async with client:
+            during = client.stats
+        after = client.stats
+        assert before.connections is None  # not entered: no pool yet
+        assert during.connections == 1  # the logon's, kept for the next call
+        assert after.connections == 0
+        with anyio.fail_after(2):
+            while server.open:  # the server sees it closed
+                await anyio.sleep(0.01)
 
 
 async def test_leaving_with_a_slow_request_in_flight_is_prompt_and_logs_off(

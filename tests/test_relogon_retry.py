@@ -7,7 +7,7 @@ import pytest
 
 from .fakes import FakeAgentChat, make_client
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("fake_clock")]
 
 
 async def test_each_attempt_may_log_on_again_once(api: FakeAgentChat) -> None:

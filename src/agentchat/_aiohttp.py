@@ -26,6 +26,7 @@ from typing import Any, Final
 import anyio
 import httpx
 
+from ._compat import disable_aiohttp_resend
 from ._exceptions import InvalidRequestError
 from ._redaction import Secret, redact
 from ._wire import (
@@ -173,10 +174,8 @@ async def open_aiohttp_wire(
     )
     # aiohttp resends a GET, PUT or DELETE by itself when a reused connection
     # drops; here the pipeline alone decides what may be resent (AgentChat has
-    # GET calls that are not safe to repeat). aiohttp's own test client turns
-    # it off the same way; there is no public switch.
-    if hasattr(session, "_retry_connection"):
-        session._retry_connection = False
+    # GET calls that are not safe to repeat).
+    disable_aiohttp_resend(session)
     return AiohttpWire(session), session
 
 

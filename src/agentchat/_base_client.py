@@ -9,10 +9,7 @@ from __future__ import annotations
 import copy
 import enum
 import functools
-import inspect
-import ipaddress
 import logging
-import os
 import ssl
 import weakref
 from collections.abc import Callable, Mapping
@@ -26,14 +23,29 @@ import cattrs
 import httpx
 
 from . import _validation as check
+from ._compat import pool_limit
+from ._config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_KEEP_ALIVE_INTERVAL,
+    DEFAULT_LOGOFF_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+    DEFAULT_VERSION,
+    Config,
+    configure,
+    timeouts,
+)
 from ._converters import default_converter
-from ._exceptions import AgentChatError, InvalidRequestError, LogonError
-from ._pool import KEEPALIVE_EXPIRY, lean_transport
-from ._redaction import Secret, install_log_filter, wrap
+from ._exceptions import AgentChatError, LogonError
+from ._httpx import HttpxWire
+from ._httpx_pool import KEEPALIVE_EXPIRY, LeanPool, lean_transport, pool_of
+from ._pipeline import Pipeline
+from ._redaction import install_log_filter, wrap
+from ._response import decode, parse
 from ._routes import Route
-from ._session import Credentials, Session, check_password
-from ._transport import Pipeline, RequestOptions, Timeouts, decode, parse
-from ._wire import HttpxWire, Reply, Wire
+from ._session import Credentials, Session
+from ._wire import Reply, Wire
 from .models import LogonResult
 
 __all__ = [
@@ -50,24 +62,8 @@ C = TypeVar("C", bound="ClientBase")
 
 logger: Final = logging.getLogger("agentchat")
 
-#: The documented host, over HTTPS.
-DEFAULT_BASE_URL: Final = "https://agentchat.abcsoftware.dnsalias.com"
-#: Sent as ``Version`` when neither ``version=`` nor ``AGENTCHAT_VERSION`` is set.
-DEFAULT_VERSION: Final = "1"
-#: Per-request timeouts; they start once the request holds a concurrency slot.
-#: An attempt as a whole is bounded by the sum of connect, write and read: 70 s.
-DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
-#: The largest answer read (as sent, and once decoded): a generous bound for
-#: real chat exports, so that no server can exhaust the process's memory.
-DEFAULT_MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
-#: Connections in a pool the client creates itself (and so its concurrency).
-DEFAULT_MAX_CONNECTIONS: Final = 100
 #: Seconds an idle connection outlives the keep-alive interval.
 KEEPALIVE_EXPIRY_MARGIN: Final = 15.0
-#: How long leaving the ``async with`` block may spend on AgentLogoff.
-DEFAULT_LOGOFF_TIMEOUT: Final = 2.0
-#: Seconds between KeepAlive calls when the session is otherwise idle.
-DEFAULT_KEEP_ALIVE_INTERVAL: Final = 60.0
 
 # One limiter per connection pool, so sessions sharing a pool share its slots.
 _POOL_LIMITERS: weakref.WeakKeyDictionary[httpx.AsyncClient, anyio.CapacityLimiter] = (
@@ -93,30 +89,26 @@ class ClientStats:
     keep_alives: int
     keep_alives_skipped: int
     keep_alive_failures: int
+    #: Connections open now (idle or busy) in the pool of the httpx client the
+    #: library created; ``None`` on a caller's ``http_client``, a transport of
+    #: the caller's, or ``transport="aiohttp"``.
+    connections: int | None = None
 
 
 @attrs.define(eq=False, repr=False)
 class _Core:
     """The state a client and its ``with_options()`` views share."""
 
-    base_url: str
-    version: str
+    config: Config
     credentials: Credentials
-    api_key: Secret | None
-    http_client: httpx.AsyncClient | None
-    transport: httpx.AsyncBaseTransport | Literal["httpx", "aiohttp"] | None
-    timeout: Timeouts
-    max_response_bytes: int
-    max_concurrency: int | None
-    keep_alive_interval: float | None
-    logoff_timeout: float
-    on_logon_error: Callable[[LogonError], object] | None
     converter: cattrs.Converter
     state: _State = _State.UNOPENED
     pipeline: Pipeline | None = None
     session: Session | None = None
     exit_stack: AsyncExitStack | None = None
     closed_event: anyio.Event | None = None
+    #: The pool of the httpx client the library created, if it did.
+    pool: LeanPool | None = None
 
 
 class ClientBase:
@@ -142,90 +134,40 @@ class ClientBase:
         allow_insecure_http: bool = False,
         strict: bool = False,
     ) -> None:
-        # Wrapped before anything can raise: a crash reporter records the
-        # locals of every frame of a traceback, this one included.
-        secret: object = wrap(
-            password if password is not None else os.environ.get("AGENTCHAT_PASSWORD")
-        )
-        del password
-        email_address = email_address or os.environ.get("AGENTCHAT_EMAIL")
-        if not email_address:
-            raise InvalidRequestError("email_address is required (or set AGENTCHAT_EMAIL)")
-        if secret is None or (isinstance(secret, Secret) and not secret.get()):
-            raise InvalidRequestError("password is required (or set AGENTCHAT_PASSWORD)")
-        if not isinstance(email_address, str) or not isinstance(secret, Secret):
-            raise InvalidRequestError("email_address and password must be strings")
-        secret = check_password(secret, "password")
-        logoff_timeout = check.positive_number(logoff_timeout, "logoff_timeout")
-        # A security switch: a truthy "no" must not turn it on.
-        allow_insecure_http = check.boolean(allow_insecure_http, "allow_insecure_http")
-        strict = check.boolean(strict, "strict")
-        # Empty means not given, as for the credentials: the environment, then the default.
-        base_url = check.text(
-            base_url or os.environ.get("AGENTCHAT_BASE_URL") or DEFAULT_BASE_URL, "base_url"
-        ).rstrip("/")
-        _check_base_url(base_url, allow_insecure_http=allow_insecure_http)
-        version = version or os.environ.get("AGENTCHAT_VERSION") or DEFAULT_VERSION
-        version = check.text(version, "version")
-        api_key = check.optional(
-            check.text, api_key or os.environ.get("AGENTCHAT_API_KEY") or None, "api_key"
-        )
-        max_retries = check.retries(max_retries, "max_retries")
-        if max_concurrency is not None:
-            max_concurrency = check.integer(max_concurrency, "max_concurrency", minimum=1)
-        # At most int32: 2 GiB, and bodies are held in memory.
-        max_response_bytes = check.integer(max_response_bytes, "max_response_bytes", minimum=1)
-        keep_alive_interval = check.optional(
-            check.positive_number, keep_alive_interval, "keep_alive_interval"
-        )
-        if on_logon_error is not None and not callable(on_logon_error):
-            raise InvalidRequestError(
-                f"on_logon_error must be a function or None, got {type(on_logon_error).__name__}"
-            )
-        if on_logon_error is not None and inspect.iscoroutinefunction(on_logon_error):
-            raise InvalidRequestError(
-                "on_logon_error must be a plain function; it is called from the keep-alive "
-                "task and is not awaited"
-            )
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise InvalidRequestError(
-                f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
-            )
-        if transport is None and http_client is None:
-            transport = _transport_from_env()
-        if isinstance(transport, str) and transport not in ("httpx", "aiohttp"):
-            raise InvalidRequestError(
-                f'transport must be "httpx", "aiohttp" or an httpx transport, got {transport!r}'
-            )
-        if transport is not None and not isinstance(transport, str | httpx.AsyncBaseTransport):
-            raise InvalidRequestError(
-                'transport must be "httpx", "aiohttp" or an httpx.AsyncBaseTransport, '
-                f"got {type(transport).__name__}"
-            )
-        if http_client is not None and transport not in (None, "httpx"):
-            raise InvalidRequestError("give either http_client or transport, not both")
-        self._options = RequestOptions(max_retries=max_retries)
-        self._core = _Core(
+        # The secrets are wrapped before anything can raise: a crash reporter
+        # records the locals of every frame of a traceback, this one included.
+        secret, key = wrap(password), wrap(api_key)
+        del password, api_key
+        config = configure(
+            email_address,
+            secret,
             base_url=base_url,
             version=version,
-            credentials=Credentials(email_address, secret),
-            api_key=Secret(api_key) if api_key else None,
+            api_key=key,
             http_client=http_client,
             transport=transport,
-            timeout=_timeout(timeout),
-            max_response_bytes=max_response_bytes,
+            timeout=timeout,
+            max_retries=max_retries,
             max_concurrency=max_concurrency,
+            max_response_bytes=max_response_bytes,
             keep_alive_interval=keep_alive_interval,
             logoff_timeout=logoff_timeout,
             on_logon_error=on_logon_error,
-            converter=default_converter(strict=strict),
+            allow_insecure_http=allow_insecure_http,
+            strict=strict,
+        )
+        self._options = config.options
+        self._core = _Core(
+            config=config,
+            credentials=Credentials(config.email_address, config.password),
+            converter=default_converter(strict=config.strict),
         )
 
     def __repr__(self) -> str:
         core = self._core
         return (
             f"<{type(self).__name__} email_address={core.credentials.email_address!r} "
-            f"base_url={core.base_url!r} state={core.state.value}>"
+            f"base_url={core.config.base_url!r} state={core.state.value}>"
         )
 
     # -- lifecycle -----------------------------------------------------------
@@ -240,29 +182,28 @@ class ClientBase:
         core.closed_event = anyio.Event()
         try:
             async with AsyncExitStack() as stack:
-                wire, limiter = await _open_wire(core, stack)
+                wire, limiter, core.pool = await _open_wire(core.config, stack)
                 core.pipeline = Pipeline(
                     http=wire,
-                    base_url=core.base_url,
-                    version=core.version,
+                    base_url=core.config.base_url,
+                    version=core.config.version,
                     limiter=limiter,
-                    timeout=core.timeout,
-                    max_response_bytes=core.max_response_bytes,
-                    api_key=core.api_key,
+                    max_response_bytes=core.config.max_response_bytes,
+                    api_key=core.config.api_key,
                 )
                 core.session = Session(
                     pipeline=core.pipeline,
                     converter=core.converter,
                     credentials=core.credentials,
-                    on_logon_error=core.on_logon_error,
-                    logon_options=self._options,
+                    on_logon_error=core.config.on_logon_error,
+                    options=self._options,
                 )
                 core.pipeline.auth = core.session
                 await core.session.logon()
                 stack.push_async_callback(self._logoff_shielded)
-                if core.keep_alive_interval is not None:
+                if core.config.keep_alive_interval is not None:
                     await stack.enter_async_context(
-                        _KeepAliveTask(core.session, core.keep_alive_interval)
+                        _KeepAliveTask(core.session, core.config.keep_alive_interval)
                     )
                 core.exit_stack = stack.pop_all()
         except BaseException:
@@ -290,7 +231,7 @@ class ClientBase:
         session = self._core.session
         if session is None:
             return
-        with anyio.move_on_after(self._core.logoff_timeout, shield=True):
+        with anyio.move_on_after(self._core.config.logoff_timeout, shield=True):
             try:
                 await session.logoff()
             except AgentChatError as exc:
@@ -316,7 +257,7 @@ class ClientBase:
         if deadline is not None:
             changes["deadline"] = check.positive_number(deadline, "deadline")
         if timeout is not None:
-            changes["timeout"] = _timeout(timeout)
+            changes["timeout"] = timeouts(timeout)
         view = copy.copy(self)
         view._options = attrs.evolve(self._options, **changes)
         return view
@@ -349,7 +290,8 @@ class ClientBase:
 
     @property
     def stats(self) -> ClientStats:
-        """Counters of logons, re-logons, retries and keep-alive ticks."""
+        """Counters of logons, re-logons, retries and keep-alive ticks, and the
+        connections open in the library's own httpx pool."""
         session, pipeline = self._core.session, self._core.pipeline
         if session is None or pipeline is None:
             return ClientStats(
@@ -363,6 +305,7 @@ class ClientBase:
             keep_alives=session.keep_alives,
             keep_alives_skipped=session.keep_alives_skipped,
             keep_alive_failures=session.keep_alive_failures,
+            connections=None if self._core.pool is None else self._core.pool.connections,
         )
 
     # -- the pipeline, for the endpoint methods ------------------------------
@@ -450,13 +393,6 @@ class _KeepAliveTask:
         await self._task_group.__aexit__(None, None, None)
 
 
-def _timeout(value: object) -> Timeouts:
-    """``timeout=``: seconds (> 0) or an ``httpx.Timeout``."""
-    if isinstance(value, httpx.Timeout):
-        return Timeouts.of(value)
-    return Timeouts.of(check.positive_number(value, "timeout"))
-
-
 def _bare_id(result: type[Any], value: Any) -> dict[str, Any] | None:
     """``{id_field: value}`` when ``value`` looks like the new record's ID, else ``None``."""
     if isinstance(value, bool) or not isinstance(value, int | str):
@@ -478,52 +414,46 @@ def _keepalive_expiry(keep_alive_interval: float | None, default: float) -> floa
     return max(default, keep_alive_interval + KEEPALIVE_EXPIRY_MARGIN)
 
 
-async def _open_wire(core: _Core, stack: AsyncExitStack) -> tuple[Wire, anyio.CapacityLimiter]:
-    """The wire the client sends on, and the limiter of its pool's slots.
+async def _open_wire(
+    config: Config, stack: AsyncExitStack
+) -> tuple[Wire, anyio.CapacityLimiter, LeanPool | None]:
+    """The wire the client sends on, the limiter of its pool's slots, and its
+    ``LeanPool`` when it is an httpx client of the library's own.
 
     Closing what the client created is pushed on ``stack``; a caller's own
     ``http_client`` is never closed.
     """
-    size = core.max_concurrency or DEFAULT_MAX_CONNECTIONS
-    if core.transport == "aiohttp":
+    size = config.max_concurrency or DEFAULT_MAX_CONNECTIONS
+    if config.transport == "aiohttp":
         from ._aiohttp import KEEPALIVE_EXPIRY as AIOHTTP_EXPIRY
         from ._aiohttp import close_session, open_aiohttp_wire
 
         aiohttp_wire, session = await open_aiohttp_wire(
-            size, keepalive_expiry=_keepalive_expiry(core.keep_alive_interval, AIOHTTP_EXPIRY)
+            size, keepalive_expiry=_keepalive_expiry(config.keep_alive_interval, AIOHTTP_EXPIRY)
         )
         stack.push_async_callback(close_session, session)
-        return aiohttp_wire, anyio.CapacityLimiter(size)
-    http = core.http_client
+        return aiohttp_wire, anyio.CapacityLimiter(size), None
+    http = config.http_client
+    pool = None
     if http is None:
-        transport = core.transport
+        transport = config.transport
         if transport is None or transport == "httpx":
             transport = lean_transport(
                 max_connections=size,
                 ssl_context=_ssl_context(),
-                keepalive_expiry=_keepalive_expiry(core.keep_alive_interval, KEEPALIVE_EXPIRY),
+                keepalive_expiry=_keepalive_expiry(config.keep_alive_interval, KEEPALIVE_EXPIRY),
             )
-        http = httpx.AsyncClient(transport=transport, timeout=core.timeout.phases)
+            pool = pool_of(transport)
+        http = httpx.AsyncClient(transport=transport, timeout=config.options.timeout.phases)
         stack.push_async_callback(_close_shielded, http)
     wire = HttpxWire(http)
-    if core.max_concurrency is not None:
-        return wire, anyio.CapacityLimiter(core.max_concurrency)
+    if config.max_concurrency is not None:
+        return wire, anyio.CapacityLimiter(config.max_concurrency), pool
     limiter = _POOL_LIMITERS.get(http)
     if limiter is None:
-        limiter = anyio.CapacityLimiter(_pool_size(http) or DEFAULT_MAX_CONNECTIONS)
+        limiter = anyio.CapacityLimiter(pool_limit(http) or DEFAULT_MAX_CONNECTIONS)
         _POOL_LIMITERS[http] = limiter
-    return wire, limiter
-
-
-def _transport_from_env() -> Literal["httpx", "aiohttp"] | None:
-    value = os.environ.get("AGENTCHAT_TRANSPORT", "").strip().lower()
-    if not value:
-        return None
-    if value not in ("httpx", "aiohttp"):
-        raise InvalidRequestError(
-            f'AGENTCHAT_TRANSPORT must be "httpx" or "aiohttp", got {value!r}'
-        )
-    return "aiohttp" if value == "aiohttp" else "httpx"
+    return wire, limiter, pool
 
 
 @functools.cache
@@ -535,41 +465,3 @@ def _ssl_context() -> ssl.SSLContext:
 async def _close_shielded(http: httpx.AsyncClient) -> None:
     with anyio.CancelScope(shield=True):
         await http.aclose()
-
-
-def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> None:
-    try:
-        url = httpx.URL(base_url)
-    except httpx.InvalidURL as exc:
-        raise InvalidRequestError(f"base_url is not a valid URL: {exc}") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise InvalidRequestError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
-    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
-        raise InvalidRequestError(
-            f"refusing to send credentials over plain http:// to {url.host!r}; use https:// "
-            "or pass allow_insecure_http=True"
-        )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _pool_size(http: httpx.AsyncClient) -> int | None:
-    """The connection limit of an httpx client's default pool, when it has one.
-
-    httpx exposes no public accessor, so this reads its pool (httpcore's, or a
-    LeanPool); other transports give ``None`` (the client then uses its
-    default, or pass ``max_concurrency``).
-    """
-    transport = getattr(http, "_transport", None)
-    pool = getattr(transport, "_pool", None)
-    size = getattr(pool, "_max_connections", None)
-    if isinstance(size, int) and 0 < size <= 100_000:
-        return size
-    return None

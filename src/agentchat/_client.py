@@ -24,8 +24,8 @@ from ._base_client import (
 from ._csv import parse_export
 from ._exceptions import InvalidRequestError, NotFoundError
 from ._redaction import wrap
+from ._response import format_error
 from ._session import Credentials, check_password
-from ._transport import format_error
 from ._watch import ChatWatcher
 from ._worker import ChatHandler, ChatWorker
 from .models import (

@@ -19,13 +19,14 @@ structuring is lenient and loses nothing:
 Unstructuring gives the PascalCase wire names back (``chat_id`` -> ``ChatID``),
 with ``extra`` merged in, so structure(unstructure(model)) == model.
 
-Speed: the items of a list nearly always share one layout (the same keys in the
-same order), so each model compiles a builder per layout it meets more than
-once, which does the per-key work (which field, which hook, what counts as
-absent) once instead of per object; see ``_Layouts``. A builder decides only
-what it is sure of and leaves everything else (errors included) to the exact
-per-key path, so results and error messages are the same either way;
-``make_converter(fast=False)`` has the exact path only, and the tests compare.
+This module is the plain converter: the hooks, and the exact per-key path for
+models (``_ExactModel``). Speed: the items of a list nearly always share one
+layout (the same keys in the same order), so each model also compiles a builder
+per layout it meets more than once; those live in ``_fastpath``, and must give
+what this module gives. A builder decides only what it is sure of and leaves
+everything else (errors included) to the exact path, so results and error
+messages are the same either way; ``make_converter(fast=False)`` has the exact
+path only, and the tests compare.
 """
 
 from __future__ import annotations
@@ -34,8 +35,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import cache
-from keyword import iskeyword
-from typing import Any, Final, Generic, TypeVar, get_args, get_origin
+from typing import Any, Final, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
@@ -262,84 +262,102 @@ def _model_structure_factory(
     fast: bool = True,
     batches: Batches | None = None,
 ) -> Callable[[Any, Any], Model]:
-    fields = [f for f in attrs.fields(attrs.resolve_types(cls)) if f.name not in _MODEL_FIELDS]
-    by_key = {key: f for f in fields for key in _keys_for(f.name)}
-    hooks = {f.name: converter.get_structure_hook(f.type) for f in fields}
-    required = [f.name for f in fields if f.default is attrs.NOTHING]
-    # A model that is only a list (ChatList) also accepts the bare list, a
-    # wrapped list, and a single item (an object with the item's ID key). A
-    # model with one list of models among other fields (DataInsight) accepts
-    # that list bare.
-    sequences = [f for f in fields if _is_model_sequence(f.type)]
-    only_list = len(fields) == 1 and _is_homogeneous_sequence(fields[0].type)
-    list_field = fields[0].name if only_list else None
-    bare_list_field = sequences[0].name if len(sequences) == 1 else list_field
-    list_key = norm_key(list_field) if list_field else ""
-    item_keys = frozenset(_item_required_keys(fields[0].type)) if list_field else frozenset()
-    own_keys = frozenset(by_key)
-    # "" in a number, date or bool field means "not given", as null does.
-    text_fields = frozenset(f.name for f in fields if f.type in (str, str | None))
-
+    exact = _ExactModel(cls, converter, strict=strict)
+    if not fast or exact.list_field is not None:
+        return exact.structure
     # Objects of one layout (the same keys in the same order: the items of a
     # list, nearly always) go through a builder compiled for that layout; see
-    # _Layouts. Anything else, and anything a builder does not like, takes the
-    # exact path below, which also says what is wrong.
-    layouts = None
-    if fast and list_field is None:
-        layouts = _Layouts(cls, converter, fields, by_key, text_fields, own_keys, strict=strict)
-    builders = layouts.builders if layouts is not None else {}
+    # _fastpath. Anything else, and anything a builder does not like, takes the
+    # exact path, which also says what is wrong. (Imported here: _fastpath is
+    # built on this module's hooks, so it imports this module.)
+    from ._fastpath import _layout_hooks, _Layouts
 
-    def structure_model(value: Any, _: Any) -> Model:
-        if layouts is not None and type(value) is dict:
-            keys = tuple(value)
-            build = builders.get(keys, _unseen)
-            if build is _unseen:
-                build = layouts.sight(keys)
-            if build is not None:
-                try:
-                    return build(value, keys)
-                except Exception:  # noqa: BLE001, S110 - the exact path says what is wrong
-                    pass
-        return structure_exactly(value)
+    layouts = _Layouts(
+        cls, converter, exact.fields, exact.by_key, exact.text_fields, exact.own_keys, strict=strict
+    )
+    structure_model, structure_many = _layout_hooks(layouts, exact.structure)
+    if batches is not None:
+        batches[structure_model] = structure_many
+    return structure_model
 
-    def structure_many(items: Sequence[Any]) -> list[Model]:
-        """``structure_model`` for each item, with the builder looked up inline."""
-        result: list[Model] = []
-        append = result.append
-        for item in items:
-            if type(item) is dict:
-                keys = tuple(item)
-                build = builders.get(keys)
-                if build is not None:
-                    try:
-                        append(build(item, keys))
-                        continue
-                    except Exception:  # noqa: BLE001, S110 - the item's own hook decides
-                        pass
-            append(structure_model(item, None))
-        return result
 
-    def structure_exactly(value: Any) -> Model:
-        raw = value
-        if value is None and list_field is None:  # an empty body: "no content"
+class _ExactModel:
+    """The exact path for one model: each key looked at on its own, every
+    problem collected (``ClassValidationError``, as cattrs raises it)."""
+
+    __slots__ = (
+        "bare_list_field",
+        "by_key",
+        "cls",
+        "fields",
+        "hooks",
+        "item_keys",
+        "list_field",
+        "list_key",
+        "own_keys",
+        "required",
+        "strict",
+        "text_fields",
+    )
+
+    def __init__(self, cls: type[Model], converter: cattrs.Converter, *, strict: bool) -> None:
+        fields = [f for f in attrs.fields(attrs.resolve_types(cls)) if f.name not in _MODEL_FIELDS]
+        self.cls = cls
+        self.strict = strict
+        self.fields = fields
+        self.by_key = {key: f for f in fields for key in _keys_for(f.name)}
+        self.hooks = {f.name: converter.get_structure_hook(f.type) for f in fields}
+        self.required = [f.name for f in fields if f.default is attrs.NOTHING]
+        self.list_field, self.bare_list_field = _list_fields(fields)
+        self.list_key = norm_key(self.list_field) if self.list_field else ""
+        self.item_keys = (
+            frozenset(_item_required_keys(fields[0].type)) if self.list_field else frozenset()
+        )
+        self.own_keys = frozenset(self.by_key)
+        # "" in a number, date or bool field means "not given", as null does.
+        self.text_fields = frozenset(f.name for f in fields if f.type in (str, str | None))
+
+    def structure(self, value: Any, _: Any = None) -> Model:
+        """The model ``value`` holds (a hook: ``_`` is the type cattrs passes)."""
+        kwargs, extra, errors = self._values(self._object(value))
+        if self.strict and extra:
+            errors.append(ForbiddenExtraKeysError("", self.cls, set(map(str, extra))))
+        if errors:
+            raise ClassValidationError(f"While structuring {self.cls.__name__}", errors, self.cls)
+        return self.cls(**kwargs, extra=extra, raw=value)
+
+    def _object(self, value: Any) -> Mapping[Any, Any]:
+        """The object that holds the fields, out of a wrapper, or made for a bare list."""
+        if value is None and self.list_field is None:  # an empty body: "no content"
             value = {}
-        value = _unwrap_object(value, own_keys)
-        if list_field is not None:
-            if not isinstance(value, Mapping):
-                value = {list_field: _unwrap_list(value)}
-            else:
-                keys = {norm_key(k) for k in value if isinstance(k, str)}
-                if list_key not in keys:
-                    single = bool(item_keys) and item_keys <= keys
-                    value = {list_field: [value] if single else _unwrap_list(value)}
-        elif bare_list_field is not None and isinstance(value, list):
-            value = {bare_list_field: value}
+        value = _unwrap_object(value, self.own_keys)
+        if self.list_field is not None:
+            value = self._list_object(value, self.list_field)
+        elif self.bare_list_field is not None and isinstance(value, list):
+            value = {self.bare_list_field: value}
         if not isinstance(value, Mapping):
             raise ValueError(f"expected an object, got {_short(value)}")
+        return value
+
+    def _list_object(self, value: Any, list_field: str) -> Any:
+        """For a model that is only a list: an object with the list, as given or made."""
+        if not isinstance(value, Mapping):
+            return {list_field: _unwrap_list(value)}
+        keys = {norm_key(k) for k in value if isinstance(k, str)}
+        if self.list_key in keys:
+            return value
+        single = bool(self.item_keys) and self.item_keys <= keys
+        return {list_field: [value] if single else _unwrap_list(value)}
+
+    def _values(
+        self, value: Mapping[Any, Any]
+    ) -> tuple[dict[str, Any], dict[Any, Any], list[Exception]]:
+        """The fields' values, the unknown keys' values, and what went wrong."""
         kwargs: dict[str, Any] = {}
-        extra: dict[str, Any] = {}
+        extra: dict[Any, Any] = {}
         errors: list[Exception] = []
         failed: set[str] = set()
+        by_key, hooks, text_fields = self.by_key, self.hooks, self.text_fields
         for key, item in value.items():
             field = by_key.get(norm_key(key)) if isinstance(key, str) else None
             if field is None:
@@ -350,338 +368,50 @@ def _model_structure_factory(
             try:
                 kwargs[field.name] = hooks[field.name](item, field.type)
             except Exception as exc:  # noqa: BLE001 - collected into the group below
-                note = AttributeValidationNote(
-                    f"Structuring class {cls.__qualname__} @ attribute {field.name}",
-                    field.name,
-                    field.type,
-                )
-                _add_note(exc, note)
-                errors.append(exc)
+                errors.append(self._noted(exc, field.name, field.type))
                 failed.add(field.name)
-        for name in required:
+        for name in self.required:
             if name not in kwargs and name not in failed:
                 missing = KeyError(f"required field {wire_name(name)!r} is missing")
-                note = AttributeValidationNote(
-                    f"Structuring class {cls.__qualname__} @ attribute {name}", name, None
-                )
-                _add_note(missing, note)
-                errors.append(missing)
-        if strict and extra:
-            errors.append(ForbiddenExtraKeysError("", cls, set(map(str, extra))))
-        if errors:
-            raise ClassValidationError(f"While structuring {cls.__name__}", errors, cls)
-        return cls(**kwargs, extra=extra, raw=raw)
+                errors.append(self._noted(missing, name, None))
+        return kwargs, extra, errors
 
-    if layouts is not None and batches is not None:
-        batches[structure_model] = structure_many
-    return structure_model
+    def _noted(self, exc: Exception, name: str, type_: Any) -> Exception:
+        """``exc`` with a note that names the attribute, for ``transform_error``."""
+        note = AttributeValidationNote(
+            f"Structuring class {self.cls.__qualname__} @ attribute {name}", name, type_
+        )
+        _add_note(exc, note)
+        return exc
 
 
-# -- compiled builders ----------------------------------------------------------
+def _list_fields(fields: Sequence[attrs.Attribute[Any]]) -> tuple[str | None, str | None]:
+    """The field of a model that is only a list, and the field a bare list fills.
 
-#: Hooks that give back the value itself when it already has exactly that type.
-_IDENTITY_HOOKS: Final[Mapping[type, Callable[[Any, Any], Any]]] = {
-    int: _structure_int,
-    str: _structure_str,
-    float: _structure_float,
-    bool: _structure_bool,
-}
-#: At most this many builders per model (then they are dropped, and made again
-#: as their layouts come back), and layouts remembered while they wait for their
-#: second sighting; a layout of more keys (or longer ones) gets no builder.
-_MAX_BUILDERS: Final = 64
-_MAX_SIGHTINGS: Final = 256
-_MAX_LAYOUT_KEYS: Final = 64
-_MAX_LAYOUT_CHARS: Final = 4096
-
-Builder = Callable[[dict[Any, Any], tuple[Any, ...]], Model]
-
-
-def _unseen(value: dict[Any, Any], keys: tuple[Any, ...]) -> Model:
-    """The stand-in for a layout not seen yet (never called)."""
-    raise AssertionError("not a builder")
-
-
-class _Fallback(Exception):
-    """Raised by a builder for a value it does not decide: the exact path does."""
-
-
-def _optional_inner(type_: Any) -> Any:
-    """``X`` for ``X | None`` (as cattrs' optional hook reads it), else ``None``."""
-    args = get_args(type_)
-    if len(args) == 2 and type(None) in args:
-        return args[0] if args[1] is type(None) else args[1]
-    return None
-
-
-@cache
-def _twin(cls: type) -> type | None:
-    """A writable twin of an attrs class whose ``__init__`` only fills its slots.
-
-    attrs' ``__init__`` for such a class sets each field's slot to the argument
-    or the default, and nothing else. A builder does the same several times
-    faster: it makes an instance of the twin (same bases, same slots, plain
-    attribute assignment instead of the frozen class's refusal), assigns every
-    field, then makes the instance what it is meant to be with
-    ``obj.__class__ = cls``. The layouts are identical, so the object is then
-    exactly the one ``cls(...)`` would have made.
-
-    ``None`` when ``__init__`` may do more than fill slots (a validator, a
-    converter, a pre- or post-init hook, a hand-written ``__init__`` or
-    ``__new__``, a slot that is not a field, a default that takes ``self``),
-    when making a subclass may run code (a metaclass, ``__init_subclass__``),
-    or when the interpreter refuses the swap (checked once, here): builders
-    then call the class.
+    A model that is only a list (ChatList) also accepts the bare list, a
+    wrapped list, and a single item (an object with the item's ID key). A
+    model with one list of models among other fields (DataInsight) accepts
+    that list bare.
     """
-    if not attrs.has(cls) or type(cls) is not type:
-        return None  # (a metaclass could do anything when the twin is made)
-    if cls.__new__ is not object.__new__:
-        return None
-    if any("__init_subclass__" in k.__dict__ for k in cls.__mro__[:-1] if k is not Generic):
-        return None  # making the twin would call it (Generic's only notes type parameters)
-    init = cls.__dict__.get("__init__")
-    filename = getattr(getattr(init, "__code__", None), "co_filename", "")
-    if not filename.startswith("<attrs generated"):
-        return None
-    if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
-        return None
-    fields = attrs.fields(cls)
-    slots: set[str] = set()
-    if cls.__dictoffset__:
-        return None  # its instances have a __dict__ too
-    for klass in cls.__mro__[:-1]:
-        declared = klass.__dict__.get("__slots__", ())  # () for C types (Generic on 3.12+)
-        slots.update([declared] if isinstance(declared, str) else declared)
-    if slots - {"__weakref__"} != {f.name for f in fields}:
-        return None
-    for field in fields:
-        if field.validator is not None or field.converter is not None or not field.init:
-            return None
-        if field.alias != field.name or not field.name.isidentifier() or iskeyword(field.name):
-            return None
-        if isinstance(field.default, attrs.Factory) and field.default.takes_self:  # type: ignore[arg-type]
-            return None
-    namespace = {
-        "__slots__": cls.__dict__["__slots__"],
-        "__module__": __name__,
-        "__qualname__": f"_Twin[{cls.__qualname__}]",
-        # Both: one C slot serves assignment and deletion, and the frozen base
-        # defines both in Python.
-        "__setattr__": object.__setattr__,
-        "__delattr__": object.__delattr__,
-    }
-    try:
-        twin = type(f"_Twin[{cls.__name__}]", cls.__bases__, namespace)
-        probe: Any = object.__new__(twin)
-        for field in fields:
-            object.__setattr__(probe, field.name, None)
-        probe.__class__ = cls
-    except (TypeError, ValueError, AttributeError):  # layouts differ, slots clash
-        return None
-    return twin
-
-
-def _construction(
-    cls: type,
-    given: Mapping[str, str],
-    namespace: dict[str, Any],
-    indent: str = "    ",
-    finish: str = "return {}",
-) -> list[str]:
-    """Source lines that build ``cls(**given)`` (field name -> source expression)
-    and then do ``finish`` with it (``"return {}"``, ``"append({})"``).
-
-    The fields not given take their defaults, as they would from ``cls(...)``.
-    """
-    namespace["cls"] = cls
-    twin = _twin(cls)
-    if twin is None:
-        arguments = ", ".join(f"{name}={expression}" for name, expression in given.items())
-        return [indent + finish.format(f"cls({arguments})")]
-    namespace.update({"_new": object.__new__, "twin": twin})
-    lines = [f"{indent}obj = _new(twin)"]
-    for index, field in enumerate(attrs.fields(cls)):
-        expression = given.get(field.name)
-        if expression is None and isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
-            namespace[f"factory_{index}"] = field.default.factory
-            expression = f"factory_{index}()"
-        elif expression is None:
-            namespace[f"default_{index}"] = field.default
-            expression = f"default_{index}"
-        lines.append(f"{indent}obj.{field.name} = {expression}")
-    lines += [f"{indent}obj.__class__ = cls", indent + finish.format("obj")]
-    return lines
-
-
-def _compile_function(name: str, lines: Sequence[str], namespace: dict[str, Any]) -> Any:
-    """The function ``name`` defined by ``lines``, compiled in ``namespace``."""
-    code = compile("\n".join(lines), f"<agentchat {name}>", "exec")
-    exec(code, namespace)  # noqa: S102 - our own source: names and indexes, never data
-    return namespace[name.split()[0]]
-
-
-def _fast_hook(
-    converter: cattrs.Converter, type_: Any
-) -> tuple[Callable[[Any, Any], Any], Any, type | None]:
-    """The hook for a value that is not ``None``, the type to pass it, and the
-    type whose values that hook returns unchanged (``None`` if none)."""
-    hook = converter.get_structure_hook(type_)
-    inner = _optional_inner(type_)
-    optional = getattr(cattrs.BaseConverter, "_structure_optional", None)
-    if inner is not None and getattr(hook, "__func__", None) is optional:
-        # cattrs' optional hook, given a value that is not None, calls the inner
-        # type's hook: call that one directly.
-        type_, hook = inner, converter.get_structure_hook(inner)
-    keeps = type_ if _IDENTITY_HOOKS.get(type_) is hook else None
-    return hook, type_, keeps
-
-
-def _plain_iso_test(value: str, namespace: dict[str, Any]) -> str:
-    """Source for a test that holds only for text ``_parse_date_text`` hands to
-    ``fromisoformat`` unchanged: it starts and ends with an ASCII digit (so it is
-    not blank, not .NET, not "Z") and has no "." (no fraction to pad)."""
-    namespace["_DIGITS"] = _DIGITS
-    return f'{value} and {value}[0] in _DIGITS and {value}[-1] in _DIGITS and "." not in {value}'
-
-
-_DIGITS: Final = frozenset("0123456789")
-
-
-class _Layouts:
-    """The compiled builders of one model, one per layout of keys.
-
-    A layout is the tuple of an object's keys in order. The first time a layout
-    is seen the object takes the exact path; the second time a builder is
-    compiled for it (so a list of many alike objects pays for one compile, and
-    a one-off object for none). A builder unpacks the values positionally and
-    does, per key, what the exact path does, with the per-key work done once at
-    compile time: which field the key fills (or ``extra``), which hook, whether
-    ``""`` means absent. A value whose type is already the field's (an int for
-    an int field) skips the hook, which would return it unchanged. A builder
-    raises for anything it does not decide (a hook's error, a required field
-    that is null), and the caller then takes the exact path, so errors, their
-    messages and every result are those of the exact path.
-
-    Layouts that get no builder: a lone key that may be a wrapper
-    (``{"Data": ...}``), two keys filling one field (the last non-empty wins),
-    a required field not among the keys, unknown keys on a strict converter,
-    keys that are not plain ``str``. The exact path handles them.
-    """
-
-    def __init__(
-        self,
-        cls: type[Model],
-        converter: cattrs.Converter,
-        fields: Sequence[attrs.Attribute[Any]],
-        by_key: Mapping[str, attrs.Attribute[Any]],
-        text_fields: frozenset[str],
-        own_keys: frozenset[str],
-        *,
-        strict: bool,
-    ) -> None:
-        self.builders: dict[tuple[Any, ...], Builder | None] = {}
-        self._cls = cls
-        self._converter = converter
-        self._fields = fields
-        self._by_key = by_key
-        self._text_fields = text_fields
-        self._own_keys = own_keys
-        self._strict = strict
-        self._sighted: set[tuple[Any, ...]] = set()
-
-    def sight(self, keys: tuple[Any, ...]) -> Builder | None:
-        """The builder for a layout seen before, else ``None`` (take the exact path)."""
-        if keys not in self._sighted:
-            if len(keys) <= _MAX_LAYOUT_KEYS:
-                if len(self._sighted) >= _MAX_SIGHTINGS:
-                    self._sighted.clear()
-                self._sighted.add(keys)
-            return None
-        self._sighted.discard(keys)
-        if len(self.builders) >= _MAX_BUILDERS:
-            # Many layouts (odd bodies, fuzzing): start again, so that the
-            # layouts in use get their builders back at their next sightings.
-            self.builders.clear()
-        builder = self._compile(keys)
-        self.builders[keys] = builder
-        return builder
-
-    def _compile(self, keys: tuple[Any, ...]) -> Builder | None:
-        if not all(type(key) is str for key in keys) or sum(map(len, keys)) > _MAX_LAYOUT_CHARS:
-            return None
-        if (
-            len(keys) == 1
-            and norm_key(keys[0]) in _WRAPPERS
-            and norm_key(keys[0]) not in self._own_keys
-        ):
-            return None
-        mapped: dict[str, int] = {}  # field name -> index of its key
-        extra: list[int] = []
-        for index, key in enumerate(keys):
-            field = self._by_key.get(norm_key(key))
-            if field is None:
-                extra.append(index)
-            elif field.name in mapped:
-                return None
-            else:
-                mapped[field.name] = index
-        if self._strict and extra:
-            return None
-        if any(f.default is attrs.NOTHING and f.name not in mapped for f in self._fields):
-            return None
-        namespace: dict[str, Any] = {
-            "_Fallback": _Fallback,
-            "_fromisoformat": datetime.fromisoformat,
-        }
-        lines = ["def build(value, keys):"]
-        if keys:
-            lines.append(f"    {', '.join(f'v{i}' for i in range(len(keys)))}, = value.values()")
-        fields = {f.name: f for f in self._fields}
-        for name, i in mapped.items():
-            field = fields[name]
-            if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
-                return None
-            hook, type_, keeps = _fast_hook(self._converter, field.type)
-            namespace.update({f"hook_{i}": hook, f"type_{i}": type_, f"absent_{i}": field.default})
-            empty = f"v{i} is None" if name in self._text_fields else f'v{i} is None or v{i} == ""'
-            steps = [f"if {empty}:"]
-            if hook is _structure_datetime:  # plain ISO text first: it is the usual
-                plain = _plain_iso_test(f"v{i}", namespace)
-                steps = [
-                    f"if type(v{i}) is str and {plain}:",
-                    f"    v{i} = _fromisoformat(v{i})",
-                    f"elif {empty}:",
-                ]
-            if field.default is attrs.NOTHING:
-                steps.append("    raise _Fallback")
-            else:
-                steps.append(f"    v{i} = absent_{i}")
-            steps += ["else:", f"    v{i} = hook_{i}(v{i}, type_{i})"]
-            if keeps is not None:
-                namespace[f"keeps_{i}"] = keeps
-                lines.append(f"    if type(v{i}) is not keeps_{i}:")
-                lines += [f"        {step}" for step in steps]
-            else:
-                lines += [f"    {step}" for step in steps]
-        given = {name: f"v{i}" for name, i in mapped.items()}
-        given["extra"] = "{" + ", ".join(f"keys[{i}]: v{i}" for i in extra) + "}"
-        given["raw"] = "value"
-        lines += _construction(self._cls, given, namespace)
-        builder: Builder = _compile_function(f"build {self._cls.__name__}", lines, namespace)
-        return builder
+    if len(fields) == 1 and _is_homogeneous_sequence(fields[0].type):
+        return fields[0].name, fields[0].name
+    sequences = [f for f in fields if _is_model_sequence(f.type)]
+    return None, sequences[0].name if len(sequences) == 1 else None
 
 
 _WRAPPERS: Final = frozenset({"data", "result", "response", "value", "item"})
+
+
+def _is_wrapper_key(key: Any, own_keys: frozenset[str]) -> bool:
+    """A lone key like this holds the object or list itself (``{"Data": {...}}``)."""
+    return isinstance(key, str) and norm_key(key) in _WRAPPERS and norm_key(key) not in own_keys
 
 
 def _unwrap_object(value: Any, own_keys: frozenset[str]) -> Any:
     """``{"Data": {...}}`` -> ``{...}`` when the one key is a wrapper, not a field."""
     if isinstance(value, Mapping) and len(value) == 1:
         [(key, inner)] = value.items()
-        wrapper = (
-            isinstance(key, str) and norm_key(key) in _WRAPPERS and norm_key(key) not in own_keys
-        )
-        if wrapper and isinstance(inner, Mapping | list):
+        if _is_wrapper_key(key, own_keys) and isinstance(inner, Mapping | list):
             return inner
     return value
 
@@ -706,23 +436,34 @@ def _settings_values(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if isinstance(value, Mapping):
-        for key, item in value.items():
-            wrapper = isinstance(key, str) and norm_key(key) in ("settings", "values", "data")
-            if wrapper and isinstance(item, list | Mapping):
-                return _settings_values(item)
-        return dict(value)
+        inner = _settings_inside(value)
+        return dict(value) if inner is None else _settings_values(inner)
     if isinstance(value, list):
-        values: dict[str, Any] = {}
-        for index, item in enumerate(value):
-            if not isinstance(item, Mapping):
-                raise ValueError(f"expected a setting object at index {index}, got {_short(item)}")
-            named = {norm_key(k): v for k, v in item.items() if isinstance(k, str)}
-            if {"name", "value"} <= set(named) and isinstance(named["name"], str):
-                values[named["name"]] = named["value"]
-            else:
-                values.update(item)
-        return values
+        return _settings_from_list(value)
     raise ValueError(f"expected settings as an object or a list, got {_short(value)}")
+
+
+def _settings_inside(value: Mapping[Any, Any]) -> Any:
+    """The list or object under a ``Settings``, ``Values`` or ``Data`` key, else ``None``."""
+    for key, item in value.items():
+        wrapper = isinstance(key, str) and norm_key(key) in ("settings", "values", "data")
+        if wrapper and isinstance(item, list | Mapping):
+            return item
+    return None
+
+
+def _settings_from_list(value: list[Any]) -> dict[str, Any]:
+    """A list of one-key objects (``{"Greeting": "Hi"}``) or Name/Value pairs."""
+    values: dict[str, Any] = {}
+    for index, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise ValueError(f"expected a setting object at index {index}, got {_short(item)}")
+        named = {norm_key(k): v for k, v in item.items() if isinstance(k, str)}
+        if {"name", "value"} <= set(named) and isinstance(named["name"], str):
+            values[named["name"]] = named["value"]
+        else:
+            values.update(item)
+    return values
 
 
 def _structure_settings(value: Any, _: Any) -> Settings:

@@ -34,14 +34,8 @@ from typing import Any, Final, get_args
 import attrs
 import cattrs
 
-from ._converters import (
-    _compile_function,
-    _construction,
-    _plain_iso_test,
-    _structure_datetime,
-    _structure_str,
-    structure,
-)
+from ._converters import _structure_datetime, _structure_str, structure
+from ._fastpath import _compile_function, _construction, _plain_iso_test
 from .models.exports import ChatExport, ExportRow
 
 __all__ = ["parse_export"]
@@ -111,70 +105,91 @@ def parse_export(
         header = next((record for record in reader if record), None)  # blank lines skipped
         if header is None:
             return ChatExport(chat_id=chat_id, text=text, raw=text)
-        keys = _unique_keys(header)
-        taken = set(keys)
-        types = {f.name: _not_none(f.type) for f in attrs.fields(attrs.resolve_types(ExportRow))}
-        typed: dict[str, int] = {}  # field -> column index; the first matching column wins
-        unknown: list[str] = []
-        for index, (name, key) in enumerate(zip(header, keys, strict=True)):
-            field = _field_for(name)
-            if field is not None and field not in typed:
-                typed[field] = index
-            else:
-                unknown.append(key)
-        # The converter's own hooks, looked up once: a row costs a few calls, not a
-        # structure() walk over every key.
-        columns = tuple(
-            (field, index, converter.get_structure_hook(types[field]), types[field])
-            for field, index in typed.items()
-        )
-        width = len(header)
-        surplus: list[str] = []  # keys for cells beyond the header: "_extra_1", ...
-
-        def any_row(record: list[str]) -> ExportRow:
-            """A line of any length (shorter or longer than the header)."""
-            cells: list[str | None] = list(record)
-            if len(cells) < width:
-                cells.extend([None] * (width - len(cells)))
-            # zip() stops at the header's end; cells past it are added below.
-            raw: dict[str, str | None] = dict(zip(keys, cells, strict=False))
-            extra: dict[str, str | None] = {key: raw[key] for key in unknown}
-            if len(cells) > width:
-                while len(surplus) < len(cells) - width:
-                    surplus.append(_unique_key(f"_extra_{len(surplus) + 1}", taken))
-                beyond = dict(zip(surplus, cells[width:], strict=False))
-                raw.update(beyond)
-                extra.update(beyond)
-            values: dict[str, Any] = {}
-            for field, index, hook, type_ in columns:
-                cell = cells[index]
-                if cell and not cell.isspace():  # an empty cell is None
-                    try:
-                        values[field] = hook(cell, type_)
-                    except (ValueError, TypeError):
-                        # The columns are guesses: a date in a form we do not read
-                        # stays None on the row and whole in ``raw``.
-                        continue
-            return ExportRow(**values, extra=extra, raw=raw)
-
+        head = _Header(converter, header)
         # Lines as wide as the header (nearly all of them) go through a loop
         # compiled for this header: the same steps, without the inner loops.
-        build_rows = _rows_builder(tuple(keys), frozenset(unknown), columns)
+        build_rows = _rows_builder(tuple(head.keys), frozenset(head.unknown), head.typed)
         if build_rows is None:
-            rows = [any_row(record) for record in reader if record]
+            rows = [head.row(record) for record in reader if record]
         else:
-            rows = build_rows(reader, any_row)
+            rows = build_rows(reader, head.row)
     except csv.Error as exc:
         raise ValueError(f"line {reader.line_num} of the export is not valid CSV: {exc}") from exc
-
-    if unknown or surplus:
-        # The converter decides whether unknown columns are welcome: a strict one
-        # rejects them exactly as it rejects unknown keys in a JSON body.
-        try:
-            structure(converter, dict.fromkeys(unknown + surplus), ExportRow)
-        except ValueError as exc:
-            raise ValueError(f"the export has columns ExportRow does not know: {exc}") from exc
+    _check_unknown_columns(converter, head.unknown + head.surplus)
     return ChatExport(chat_id=chat_id, columns=tuple(header), rows=tuple(rows), text=text, raw=text)
+
+
+class _Header:
+    """What the header says about each line: the key of each cell in ``raw``,
+    the cells kept in ``extra``, the cells typed for an ExportRow field.
+
+    ``typed`` holds, per field, the index of the first column that fills it and
+    the converter's own hook for it, looked up once: a row costs a few calls,
+    not a structure() walk over every key.
+    """
+
+    __slots__ = ("_taken", "_width", "keys", "surplus", "typed", "unknown")
+
+    def __init__(self, converter: cattrs.Converter, header: list[str]) -> None:
+        self.keys = _unique_keys(header)
+        self._taken = set(self.keys)
+        self._width = len(header)
+        self.surplus: list[str] = []  # keys for cells beyond the header: "_extra_1", ...
+        types = {f.name: _not_none(f.type) for f in attrs.fields(attrs.resolve_types(ExportRow))}
+        fields: dict[str, int] = {}  # field -> column index; the first matching column wins
+        self.unknown: list[str] = []
+        for index, (name, key) in enumerate(zip(header, self.keys, strict=True)):
+            field = _field_for(name)
+            if field is not None and field not in fields:
+                fields[field] = index
+            else:
+                self.unknown.append(key)
+        self.typed: tuple[Column, ...] = tuple(
+            (field, index, converter.get_structure_hook(types[field]), types[field])
+            for field, index in fields.items()
+        )
+
+    def row(self, record: list[str]) -> ExportRow:
+        """A line of any length (shorter or longer than the header)."""
+        width = self._width
+        cells: list[str | None] = list(record)
+        if len(cells) < width:
+            cells.extend([None] * (width - len(cells)))
+        # zip() stops at the header's end; cells past it are added below.
+        raw: dict[str, str | None] = dict(zip(self.keys, cells, strict=False))
+        extra: dict[str, str | None] = {key: raw[key] for key in self.unknown}
+        if len(cells) > width:
+            beyond = dict(zip(self._surplus_keys(len(cells) - width), cells[width:], strict=False))
+            raw.update(beyond)
+            extra.update(beyond)
+        values: dict[str, Any] = {}
+        for field, index, hook, type_ in self.typed:
+            cell = cells[index]
+            if cell and not cell.isspace():  # an empty cell is None
+                try:
+                    values[field] = hook(cell, type_)
+                except (ValueError, TypeError):
+                    # The columns are guesses: a date in a form we do not read
+                    # stays None on the row and whole in ``raw``.
+                    continue
+        return ExportRow(**values, extra=extra, raw=raw)
+
+    def _surplus_keys(self, count: int) -> list[str]:
+        """Keys for ``count`` cells beyond the header: ``_extra_1``, ``_extra_2``..."""
+        while len(self.surplus) < count:
+            self.surplus.append(_unique_key(f"_extra_{len(self.surplus) + 1}", self._taken))
+        return self.surplus
+
+
+def _check_unknown_columns(converter: cattrs.Converter, keys: list[str]) -> None:
+    """The converter decides whether unknown columns are welcome: a strict one
+    rejects them exactly as it rejects unknown keys in a JSON body."""
+    if not keys:
+        return
+    try:
+        structure(converter, dict.fromkeys(keys), ExportRow)
+    except ValueError as exc:
+        raise ValueError(f"the export has columns ExportRow does not know: {exc}") from exc
 
 
 def _decode(body: bytes) -> str:
@@ -292,8 +307,8 @@ def _rows_builder(
     """A function that reads the lines after the header into ``ExportRow`` objects.
 
     ``build_rows(reader, any_row)`` skips blank lines, gives lines of another
-    width than the header to ``any_row``, and does for each other line what
-    ``any_row`` does (``raw`` and ``extra`` by key, typed cells through their
+    width than the header to ``any_row`` (``_Header.row``), and does for each
+    other line what ``any_row`` does (``raw`` and ``extra`` by key, typed cells through their
     hooks, an empty or blank cell or a hook's ``ValueError``/``TypeError`` as
     ``None``), unrolled for this header. A hook that returns a text cell as it
     is is not called; a date in plain ISO form goes straight to
@@ -310,7 +325,7 @@ def _compiled_rows_builder(
 ) -> RowsBuilder | None:
     defaults = {f.name: f.default for f in attrs.fields(ExportRow)}
     if any(defaults[field] is not None for field, *_ in columns):
-        return None  # an empty cell leaves such a field to its default: any_row does that
+        return None  # an empty cell leaves such a field to its default: _Header.row does that
     namespace: dict[str, Any] = {"_fromisoformat": datetime.fromisoformat}
     cells = [f"c{i}" for i in range(len(keys))]
     lines = [
@@ -328,31 +343,9 @@ def _compiled_rows_builder(
     ]
     given: dict[str, str] = {}
     for field, index, hook, type_ in columns:
-        cell = cells[index]
         namespace.update({f"hook_{index}": hook, f"type_{index}": type_})
         given[field] = f"x{index}"
-        if hook is _structure_str:  # a cell is text already: the hook gives it back
-            lines.append(f"        x{index} = {cell} if {cell} and not {cell}.isspace() else None")
-            continue
-        lines.append(f"        x{index} = None")
-        if hook is _structure_datetime:
-            # Plain ISO text (the usual) goes straight to fromisoformat.
-            lines += [
-                f"        if {_plain_iso_test(cell, namespace)}:",
-                "            try:",
-                f"                x{index} = _fromisoformat({cell})",
-                "            except (ValueError, TypeError):",
-                "                pass",
-                f"        elif {cell} and not {cell}.isspace():",
-            ]
-        else:
-            lines.append(f"        if {cell} and not {cell}.isspace():")
-        lines += [
-            "            try:",
-            f"                x{index} = hook_{index}({cell}, type_{index})",
-            "            except (ValueError, TypeError):",
-            "                pass",
-        ]
+        lines += _cell_lines(cells[index], index, hook, namespace)
     for index, key in enumerate(keys):
         namespace[f"k{index}"] = key
     given["extra"] = (
@@ -363,3 +356,33 @@ def _compiled_rows_builder(
     lines.append("    return rows")
     builder: RowsBuilder = _compile_function("build_rows", lines, namespace)
     return builder
+
+
+def _cell_lines(
+    cell: str, index: int, hook: Callable[[Any, Any], Any], namespace: dict[str, Any]
+) -> list[str]:
+    """Source lines that set ``x{index}`` to the typed value of ``cell`` as
+    ``_Header.row`` would: ``None`` for an empty or blank cell or one the hook
+    refuses with ``ValueError`` or ``TypeError``."""
+    if hook is _structure_str:  # a cell is text already: the hook gives it back
+        return [f"        x{index} = {cell} if {cell} and not {cell}.isspace() else None"]
+    lines = [f"        x{index} = None"]
+    if hook is _structure_datetime:
+        # Plain ISO text (the usual) goes straight to fromisoformat.
+        lines += [
+            f"        if {_plain_iso_test(cell, namespace)}:",
+            "            try:",
+            f"                x{index} = _fromisoformat({cell})",
+            "            except (ValueError, TypeError):",
+            "                pass",
+            f"        elif {cell} and not {cell}.isspace():",
+        ]
+    else:
+        lines.append(f"        if {cell} and not {cell}.isspace():")
+    return [
+        *lines,
+        "            try:",
+        f"                x{index} = hook_{index}({cell}, type_{index})",
+        "            except (ValueError, TypeError):",
+        "                pass",
+    ]

@@ -2,8 +2,9 @@
 
 Every error the library raises on purpose derives from ``AgentChatError``; no
 httpx, httpcore or anyio exception (or exception group) reaches a caller. Low-level
-errors are translated in exactly one place, ``_transport.py``, and re-raised
-``from`` the original.
+errors are translated in exactly one place, ``_retry.py``, and raised ``from``
+a redacted copy of the original (never the original: its text or frames can hold
+the token).
 
     AgentChatError
     ├── InvalidRequestError       (also a ValueError) bad input, nothing was sent

@@ -23,6 +23,8 @@ import threading
 import weakref
 from typing import Any, Final, final, overload
 
+from ._compat import HTTP_LOGGERS
+
 __all__ = [
     "MASK",
     "RedactingFilter",
@@ -182,17 +184,7 @@ class RedactingFilter(logging.Filter):
 
 #: Loggers whose records may carry a URL, headers or a body. Filters on a
 #: logger apply only to records created on that exact logger, so each is named.
-LOGGER_NAMES: Final = (
-    "agentchat",
-    "httpx",
-    "httpcore",
-    "httpcore.connection",
-    "httpcore.http11",
-    "httpcore.http2",
-    "httpcore.proxy",
-    "httpcore.socks",
-    "hpack",
-)
+LOGGER_NAMES: Final = ("agentchat", *HTTP_LOGGERS)
 
 _FILTER: Final = RedactingFilter()
 

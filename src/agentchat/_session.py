@@ -35,8 +35,9 @@ from ._exceptions import (
     LogonError,
     ResponseFormatError,
 )
+from ._pipeline import Pipeline, RequestOptions
 from ._redaction import MASK, Secret, redact
-from ._transport import Pipeline, RequestOptions, decode, format_error
+from ._response import decode, format_error
 from ._validation import MAX_TEXT
 from ._wire import Reply
 from .models import LogonResult
@@ -49,10 +50,8 @@ _TOKEN_KEYS: Final = ("sessiontoken", "token", "session")
 _WRAPPER_KEYS: Final = ("data", "result", "response")
 _PLAIN_TOKEN: Final = re.compile(r"[A-Za-z0-9._~+/=-]{8,1024}")
 _TOKEN_SHAPE: Final = re.compile(r"[\x21-\x7e]{1,4096}")
-_NO_RETRY: Final = RequestOptions(max_retries=0)
 # AgentLogon statuses that mean "these credentials are refused".
 _REFUSED_CREDENTIALS: Final = frozenset({400, 401, 403})
-_LOGOFF: Final = RequestOptions(max_retries=0, relogon=False)
 
 
 def check_password(password: object, name: str) -> Secret:
@@ -96,7 +95,9 @@ class Session:
     converter: cattrs.Converter
     credentials: Credentials
     on_logon_error: Callable[[LogonError], object] | None = None
-    logon_options: RequestOptions = attrs.field(factory=RequestOptions)
+    #: The client's options: AgentLogon uses them (its retries, its timeouts);
+    #: KeepAlive and AgentLogoff their timeouts, with no retry.
+    options: RequestOptions = attrs.field(factory=RequestOptions)
     _token: Secret | None = None
     #: The last AgentLogon's answer: who this session is.
     agent: LogonResult | None = None
@@ -147,7 +148,7 @@ class Session:
             # would live on, unused, on the server; the next caller would make
             # another). The token is adopted and used by the next call.
             with anyio.CancelScope(shield=True) as scope:
-                bound = self.pipeline.timeout.attempt
+                bound = self.options.timeout.attempt
                 if bound is not None:
                     scope.deadline = anyio.current_time() + bound
                 await self.logon()
@@ -171,7 +172,7 @@ class Session:
         who = switch_to or self.credentials
         # The password stays a Secret: the wire unwraps it as it writes the body.
         body = {"EmailAddress": who.email_address, "Password": who.password}
-        options = attrs.evolve(self.logon_options, queue=False)
+        options = attrs.evolve(self.options, queue=False)
         try:
             response = await self.pipeline.call(routes.AGENT_LOGON, options, body=body)
         except APIStatusError as exc:
@@ -203,7 +204,8 @@ class Session:
         if self._token is None:
             return
         try:
-            await self.pipeline.call(routes.AGENT_LOGOFF, _LOGOFF)
+            logoff = attrs.evolve(self.options, max_retries=0, relogon=False)
+            await self.pipeline.call(routes.AGENT_LOGOFF, logoff)
         finally:
             self._token = None
         logger.info("logged off %s", self.credentials.email_address)
@@ -221,7 +223,7 @@ class Session:
     # -- keep-alive ----------------------------------------------------------
 
     async def keep_alive(self) -> None:
-        await self.pipeline.call(routes.KEEP_ALIVE, _NO_RETRY)
+        await self.pipeline.call(routes.KEEP_ALIVE, attrs.evolve(self.options, max_retries=0))
         self.keep_alives += 1
 
     async def run_keep_alive(

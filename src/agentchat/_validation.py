@@ -218,14 +218,19 @@ def enum_value(cls: type[E], value: Any, name: str) -> E:
         value = int(value.strip())  # RoleID "2", as the reference's examples write it
     if not isinstance(value, bool) and not isinstance(value, float):
         for member in cls:
-            if member.value == value or (
-                isinstance(value, str)
-                and isinstance(member.value, str)
-                and member.value.lower() == value.strip().lower()
-            ):
+            if _is_member_value(member.value, value):
                 return member
     allowed = ", ".join(repr(member.value) for member in cls)
     raise InvalidRequestError(f"{name} must be one of {allowed}, got {got(value)}")
+
+
+def _is_member_value(member_value: Any, value: Any) -> bool:
+    """``value`` is the member's value, or the same text but for case and outer spaces."""
+    return member_value == value or (
+        isinstance(value, str)
+        and isinstance(member_value, str)
+        and member_value.lower() == value.strip().lower()
+    )
 
 
 def optional(check: Callable[[Any, str], R], value: T | None, name: str) -> R | None:

@@ -1,4 +1,4 @@
-"""A connection pool for the httpx client this library creates: O(1) per request.
+"""The httpx transport's connection pool (``transport="httpx"``): O(1) per request.
 
 httpcore's ``AsyncConnectionPool`` walks every request and every connection it
 holds on each request and on each response closed, and asks every idle
@@ -12,7 +12,8 @@ in httpx's own ``AsyncHTTPTransport`` (``lean_transport()``), so httpx still map
 errors, streams bodies and applies timeouts. The pipeline's limiter never lets
 more requests in than there are connections, so a request does not wait here;
 if one must (a caller of the transport itself), it waits first come, first
-served, and ``pool`` timeouts do not apply.
+served, then takes an idle connection to its own origin if there is one, and
+``pool`` timeouts do not apply.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ import anyio
 import httpcore
 import httpx
 
-__all__ = ["LeanPool", "lean_transport"]
+from ._compat import install_pool, transport_pool
+
+__all__ = ["LeanPool", "lean_transport", "pool_of"]
 
 #: How long an idle connection is kept (httpx's default).
 KEEPALIVE_EXPIRY: Final = 5.0
@@ -53,14 +56,17 @@ def lean_transport(
 ) -> httpx.AsyncHTTPTransport:
     """httpx's transport with its connection pool replaced by a ``LeanPool``."""
     transport = httpx.AsyncHTTPTransport(verify=ssl_context)
-    # httpx has no public hook for the pool; every request goes through this
-    # attribute (handle_async_request, __aenter__, __aexit__, aclose).
-    transport._pool = LeanPool(  # type: ignore[assignment]
-        max_connections=max_connections,
-        ssl_context=ssl_context,
-        keepalive_expiry=keepalive_expiry,
+    pool = LeanPool(
+        max_connections=max_connections, ssl_context=ssl_context, keepalive_expiry=keepalive_expiry
     )
+    install_pool(transport, pool)  # httpx has no public hook for it
     return transport
+
+
+def pool_of(transport: httpx.AsyncBaseTransport) -> LeanPool | None:
+    """The ``LeanPool`` of a transport ``lean_transport()`` made, else ``None``."""
+    pool = transport_pool(transport)
+    return pool if isinstance(pool, LeanPool) else None
 
 
 class LeanPool:
@@ -115,24 +121,39 @@ class LeanPool:
         raise httpcore.ConnectionNotAvailable("no connection could take the request")
 
     async def _take(self, key: _Key, origin: httpcore.Origin) -> httpcore.AsyncHTTPConnection:
-        idle = self._idle.get(key)
-        while idle:
-            connection = idle.pop()
-            if connection.is_idle() and not connection.has_expired():
-                return connection
-            await self._discard(connection)
-        while self._open >= self._max_connections:
-            if not await self._evict_idle():
-                event = anyio.Event()
-                self._waiters.append(event)
-                try:
-                    await event.wait()
-                finally:
-                    if event in self._waiters:
-                        self._waiters.remove(event)
+        """The newest live idle connection to ``origin``, else a new one once there is room.
+
+        At the limit, an idle connection to another origin is closed and its
+        place taken; with none, the request waits its turn. A woken request looks
+        again from the top: what freed up may be a connection to its own origin
+        (reused, not closed and reopened), or another task may have taken it
+        first (then it waits again, still first in line).
+        """
+        woken = False
+        while True:
+            idle = self._idle.get(key)
+            while idle:
+                connection = idle.pop()
+                if connection.is_idle() and not connection.has_expired():
+                    return connection
+                await self._discard(connection)
             if self._closed:
                 raise httpcore.ConnectionNotAvailable("the connection pool is closed")
-        self._open += 1
+            if self._open < self._max_connections:
+                self._open += 1
+                break
+            evicted = self._idle_elsewhere()
+            if evicted is not None:  # closed, and its place is this request's: no one is woken
+                try:
+                    with anyio.CancelScope(shield=True):
+                        await evicted.aclose()
+                except BaseException:
+                    self._open -= 1
+                    self._wake_one()
+                    raise
+                break
+            await self._wait(first=woken)
+            woken = True
         return httpcore.AsyncHTTPConnection(
             origin=origin,
             ssl_context=self._ssl_context,
@@ -140,6 +161,22 @@ class LeanPool:
             http1=True,
             http2=False,
         )
+
+    async def _wait(self, *, first: bool) -> None:
+        """Wait to be woken: at the back of the line, or at its head if woken before."""
+        event = anyio.Event()
+        if first:
+            self._waiters.appendleft(event)
+        else:
+            self._waiters.append(event)
+        try:
+            await event.wait()
+        except BaseException:
+            if event.is_set():  # woken, then cancelled: the room is the next waiter's
+                self._wake_one()
+            else:
+                self._waiters.remove(event)
+            raise
 
     async def _release(self, key: _Key, connection: httpcore.AsyncHTTPConnection) -> None:
         """A response was closed: keep its connection if it can serve again."""
@@ -162,13 +199,12 @@ class LeanPool:
             while idle and idle[0].has_expired():
                 await self._discard(idle.popleft())
 
-    async def _evict_idle(self) -> bool:
-        """At the limit, close an idle connection (of another origin) to make room."""
+    def _idle_elsewhere(self) -> httpcore.AsyncHTTPConnection | None:
+        """At the limit, an idle connection to close to make room (the caller's origin has none)."""
         for idle in self._idle.values():
             if idle:
-                await self._discard(idle.popleft())
-                return True
-        return False
+                return idle.popleft()
+        return None
 
     async def _discard(self, connection: httpcore.AsyncHTTPConnection) -> None:
         self._open -= 1

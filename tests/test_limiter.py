@@ -1,4 +1,4 @@
-"""Callers far more numerous than the connection pool queue instead of failing, over real sockets.
+"""The concurrency limiter: callers far outnumbering the connections wait for a slot, not fail.
 
 The server (``tests/loopback.py``) listens on 127.0.0.1 in the test's own event
 loop. ``AsyncAgentChat`` sizes its limiter to the caller's pool (``POOL``

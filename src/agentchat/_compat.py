@@ -1,0 +1,124 @@
+"""Every use of another library's private attribute or undocumented behaviour.
+
+Each is one small function or constant here, with the versions it was checked
+against; nothing else in the package reaches into another library's privates.
+``tests/test_compat.py`` checks each against the installed release and fails
+loudly when it changed (the code here may fall back; the tests never do), and
+``make test-latest`` runs those tests on the newest release of every dependency,
+so that a new release is met by a red test, not by a user. The upper bounds in
+``pyproject.toml`` stop below the next release that could break one of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final, get_args
+
+import cattrs
+import httpx
+
+__all__ = [
+    "HTTP_LOGGERS",
+    "cattrs_optional_inner",
+    "disable_aiohttp_resend",
+    "has_attrs_generated_init",
+    "install_pool",
+    "pool_limit",
+    "transport_pool",
+]
+
+# -- httpx 0.27-0.29, httpcore 1.0.x -------------------------------------------------------
+#
+# ``httpx.AsyncHTTPTransport`` keeps its httpcore connection pool in ``_pool`` and
+# hands it every request (``handle_async_request``), ``__aenter__``, ``__aexit__``
+# and ``aclose``; httpx has no public hook to give it another pool. httpcore's
+# ``AsyncConnectionPool`` keeps its limit in ``_max_connections``. Checked against
+# httpx 0.29.0 and httpcore 1.0.9.
+
+
+def install_pool(transport: httpx.AsyncHTTPTransport, pool: object) -> None:
+    """Make ``transport`` send through ``pool`` (an httpcore-style connection pool)."""
+    transport._pool = pool  # type: ignore[assignment]
+
+
+def transport_pool(transport: object) -> object | None:
+    """The connection pool of an ``httpx.AsyncHTTPTransport``, else ``None``."""
+    return getattr(transport, "_pool", None)
+
+
+def pool_limit(client: httpx.AsyncClient) -> int | None:
+    """The connection limit of an httpx client's default transport, when it can be read."""
+    pool = transport_pool(getattr(client, "_transport", None))
+    size = getattr(pool, "_max_connections", None)
+    if isinstance(size, int) and 0 < size <= 100_000:
+        return size
+    return None
+
+
+#: Loggers whose records may carry a URL, headers or a body: httpx's request
+#: lines, httpcore's traces (one logger per module: checked against httpcore
+#: 1.0.9), and hpack's (HTTP/2 headers).
+HTTP_LOGGERS: Final = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+    "hpack",
+)
+
+# -- aiohttp 3.10-3.14 ---------------------------------------------------------------------
+#
+# A ``ClientSession`` resends a GET, PUT or DELETE by itself when a reused
+# connection drops (``_retry_connection``, on by default; aiohttp's own test
+# client turns it off the same way). AgentChat has GET calls that are not safe to
+# repeat (GrabChat, RequestPasswordReset), so the pipeline alone decides what is
+# resent. There is no public switch. Checked against aiohttp 3.14.5.
+
+
+def disable_aiohttp_resend(session: Any) -> None:
+    """Turn off a ``ClientSession``'s own resend of a dropped request."""
+    if hasattr(session, "_retry_connection"):
+        session._retry_connection = False
+
+
+# -- cattrs 24.1-26.2: the structuring fast path (_fastpath.py) ----------------------------
+
+
+def cattrs_optional_inner(hook: Callable[[Any, Any], Any], type_: Any) -> Any:
+    """``X`` when ``hook`` is cattrs' own hook for ``type_`` = ``X | None``, else ``None``.
+
+    Private cattrs behaviour, checked against cattrs 26.2.1: ``Converter``
+    structures an optional type with the bound method
+    ``BaseConverter._structure_optional``, which returns ``None`` for ``None``
+    and otherwise calls the hook of the union's other member, ``args[0]``
+    unless ``args[1]`` is ``NoneType``. If a cattrs release renames or changes
+    it, this gives ``None`` and builders call the optional hook itself (slower,
+    the same results).
+    """
+    optional = getattr(cattrs.BaseConverter, "_structure_optional", None)
+    if optional is None or getattr(hook, "__func__", None) is not optional:
+        return None
+    args = get_args(type_)
+    if len(args) == 2 and type(None) in args:
+        return args[0] if args[1] is type(None) else args[1]
+    return None
+
+
+# -- attrs 24.1-26.1: the structuring fast path's twins ----------------------------------
+
+
+def has_attrs_generated_init(cls: type) -> bool:
+    """``cls`` has its own ``__init__``, written by attrs (not by hand).
+
+    Private attrs behaviour, checked against attrs 26.1.0: attrs compiles the
+    methods it writes with a file name that starts ``<attrs generated``
+    (``attr._make._generate_unique_filename``). If a release names them
+    otherwise, this gives ``False``, no class gets a twin, and builders call
+    the class (slower, the same results; tests/test_converters.py fails on it).
+    """
+    init = cls.__dict__.get("__init__")
+    filename: str = getattr(getattr(init, "__code__", None), "co_filename", "")
+    return filename.startswith("<attrs generated")

@@ -1,0 +1,308 @@
+"""The request pipeline: where every AgentChat request goes.
+
+``Pipeline.call()`` is the one path from a client method to the wire and back.
+Each attempt (``_attempt``):
+
+1. waits for a slot in a limiter sized to the connection pool, so thousands of
+   concurrent callers queue cheaply (first come, first served) instead of failing
+   with a pool timeout; AgentLogon does not queue (the callers queued may be
+   waiting for it);
+2. takes the session token once it holds the slot (a token rejected meanwhile is
+   never sent) and adds ``Version``, ``SessionToken`` and the ``apikey`` header,
+   all still wrapped as ``Secret``: the wire unwraps them;
+3. sends once through the wire (``_httpx.py`` or ``_aiohttp.py``), within the
+   attempt's whole bound, and returns what came back: an answer, a network
+   failure or an answer over ``max_response_bytes``, never raising for them.
+
+Then ``_retry.decide()``, a plain function, says what the outcome means:
+return, retry after a delay, re-log on and resend, or raise a typed error
+(``_response.py`` builds the errors of an answer). The waits between attempts
+go through one ``Clock``, which tests replace so that they never sleep.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Mapping
+from typing import Any, Final, Protocol
+
+import anyio
+import attrs
+import httpx
+
+from ._exceptions import APITimeoutError, OutcomeUnknownError
+from ._redaction import Secret, redact
+from ._retry import Outcome, Raise, Relogon, Retry, Return, decide
+from ._routes import Route
+from ._wire import BodyTooLarge, Reply, Wire, accept_encoding
+
+__all__ = [
+    "ACCEPT_ENCODING",
+    "DEFAULT_TIMEOUT",
+    "Authenticator",
+    "Clock",
+    "Pipeline",
+    "RequestOptions",
+    "Timeouts",
+]
+
+logger: Final = logging.getLogger("agentchat")
+
+#: The codings asked for: those the wires decode in bounded steps.
+ACCEPT_ENCODING: Final = accept_encoding()
+
+
+class Clock:
+    """Where the pipeline's waits and their jitter come from.
+
+    One instance (``CLOCK``) serves every pipeline; the test suite puts a fake
+    in its place, which records the waits instead of sleeping through them.
+    """
+
+    async def sleep(self, seconds: float) -> None:
+        await anyio.sleep(seconds)
+
+    def jitter(self) -> float:
+        """A random factor in [0.5, 1] for the next backoff."""
+        return random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
+
+
+#: The clock every pipeline uses (replaced by the tests' fake).
+CLOCK = Clock()
+
+
+@attrs.frozen
+class Timeouts:
+    """How long one attempt may take: httpx's per-phase bounds, and one on the whole.
+
+    ``attempt`` bounds an attempt from connecting to the last byte of the
+    answer, so that a server trickling its answer (or sending ``102
+    Processing`` forever) cannot hold a call however fast each read returns.
+    """
+
+    phases: httpx.Timeout
+    attempt: float | None
+
+    @classmethod
+    def of(cls, value: float | httpx.Timeout) -> Timeouts:
+        """A number bounds each phase and the attempt as a whole; an
+        ``httpx.Timeout`` keeps its phases, and the attempt is bounded by the sum
+        of its connect, write and read bounds (unbounded if one of them is)."""
+        if not isinstance(value, httpx.Timeout):
+            return cls(httpx.Timeout(value), float(value))
+        parts = (value.connect, value.write, value.read)
+        total = None if any(part is None for part in parts) else sum(parts)  # type: ignore[arg-type]
+        return cls(value, total)
+
+
+#: Per-request timeouts; they start once the request holds a concurrency slot.
+#: An attempt as a whole is bounded by the sum of connect, write and read: 70 s.
+DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
+_DEFAULT_TIMEOUTS: Final = Timeouts.of(DEFAULT_TIMEOUT)
+
+
+@attrs.frozen
+class RequestOptions:
+    """Per-call settings: the client's (``Config.options``), or a view's
+    (``AsyncAgentChat.with_options()``), or the session's own calls'."""
+
+    max_retries: int = 2
+    #: Bound on the whole call (queueing, retries, re-logon) in seconds.
+    deadline: float | None = None
+    timeout: Timeouts = _DEFAULT_TIMEOUTS
+    #: Whether a rejected session triggers a re-logon (off for AgentLogoff).
+    relogon: bool = True
+    #: Whether the call waits for a slot (off for AgentLogon: every queued call
+    #: may be waiting for it, so it must not queue behind them).
+    queue: bool = True
+
+
+class Authenticator(Protocol):
+    """What the pipeline needs from the session (``_session.Session``)."""
+
+    async def token(self) -> tuple[Secret, int]:
+        """The current token and its generation, logging on first if needed.
+
+        Waits for a re-logon in progress: a token known to be rejected is
+        never handed out.
+        """
+
+    async def relogon(self, generation: int) -> None:
+        """Log on again unless the token of ``generation`` was already replaced."""
+
+    def touch(self) -> None:
+        """Record that a session request just succeeded."""
+
+
+@attrs.define(eq=False)
+class _CallState:
+    # An unsafe request is on the wire with no definitive answer yet.
+    in_flight: bool = False
+
+
+@attrs.define(eq=False, repr=False)
+class Pipeline:
+    """Sends requests for one client; shared by its session and its methods."""
+
+    http: Wire
+    base_url: str
+    version: str
+    limiter: anyio.CapacityLimiter
+    max_response_bytes: int
+    api_key: Secret | None = None
+    auth: Authenticator | None = None
+    #: Counters, read by tests and by ``AsyncAgentChat.stats``.
+    retries: int = 0
+
+    async def call(
+        self,
+        route: Route,
+        options: RequestOptions,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> Reply:
+        """Send one API call; return its 2xx response or raise an ``AgentChatError``.
+
+        ``body`` is a JSON value (or ``None``); it and ``params`` may hold
+        ``Secret`` values, unwrapped only inside the wire.
+        """
+        state = _CallState()
+        if options.deadline is None:
+            return await self._call(route, options, params, body, state)
+        with anyio.move_on_after(options.deadline):
+            return await self._call(route, options, params, body, state)
+        # Raised here, with no context: the cancellation that ended the call
+        # went through the wire, whose callees hold the URL (and the token).
+        message = f"{route.name} did not complete within its {options.deadline:g}s deadline"
+        if state.in_flight:
+            raise OutcomeUnknownError(
+                f"{message}; the server may have processed it, so it was not resent",
+                endpoint=route.name,
+            )
+        raise APITimeoutError(message, endpoint=route.name)
+
+    async def _call(
+        self,
+        route: Route,
+        options: RequestOptions,
+        params: Mapping[str, str] | None,
+        body: Any,
+        state: _CallState,
+    ) -> Reply:
+        request = _Request(route, self.base_url + route.path, params, body, self._headers(body))
+        timeouts = options.timeout
+        attempt = 0
+        relogged = False
+        while True:
+            outcome, generation = await self._attempt(request, options, timeouts, state)
+            decision = decide(
+                route,
+                outcome,
+                attempt=attempt,
+                max_retries=options.max_retries,
+                relogon=options.relogon,
+                relogged=relogged,
+                jitter=CLOCK.jitter(),
+            )
+            if isinstance(decision, Return):
+                if route.session:
+                    assert self.auth is not None
+                    self.auth.touch()
+                return decision.reply
+            if isinstance(decision, Raise):
+                raise decision.error from decision.cause
+            if isinstance(decision, Relogon):
+                assert self.auth is not None
+                relogged = True
+                logger.info(
+                    "%s: session rejected (%d); logging on again", route.name, decision.status_code
+                )
+                await self.auth.relogon(generation)
+                continue
+            attempt += 1
+            relogged = False  # a new attempt may re-log on once more
+            await self._wait_retry(route, decision, attempt)
+
+    def _headers(self, body: Any) -> dict[str, str | Secret]:
+        # "*/*" as the reference's requests do (ExportChat is CSV); only the
+        # codings the wires can undo in bounded steps.
+        headers: dict[str, str | Secret] = {"Accept": "*/*", "Accept-Encoding": ACCEPT_ENCODING}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        if self.api_key is not None:
+            headers["apikey"] = self.api_key
+        return headers
+
+    async def _attempt(
+        self, request: _Request, options: RequestOptions, timeouts: Timeouts, state: _CallState
+    ) -> tuple[Outcome, int]:
+        """One attempt: a slot, the token, the wire; what came back, and the token's generation."""
+        route = request.route
+        query: dict[str, str | Secret] = {"Version": self.version}
+        if request.params:
+            query.update(request.params)
+        generation = 0
+        if options.queue:
+            # A free slot is taken without a trip through the event loop
+            # (anyio's acquire() always yields once); with none free, the call
+            # queues first come, first served.
+            try:
+                self.limiter.acquire_on_behalf_of_nowait(state)
+            except anyio.WouldBlock:
+                await self.limiter.acquire_on_behalf_of(state)
+        try:
+            if route.session:
+                assert self.auth is not None
+                # Taken once the slot is held, not before queueing: a token
+                # rejected while this call waited is never sent.
+                token, generation = await self.auth.token()
+                query["SessionToken"] = token
+            state.in_flight = not route.safe
+            outcome = await self._send(request, query, timeouts)
+            state.in_flight = False  # from here on, nothing of this call is on the wire
+        finally:
+            if options.queue:
+                self.limiter.release_on_behalf_of(state)
+        return outcome, generation
+
+    async def _send(
+        self, request: _Request, query: Mapping[str, str | Secret], timeouts: Timeouts
+    ) -> Outcome:
+        """Send once, within the attempt's bound; a failure is returned, not raised.
+
+        What is returned for a failure is a fresh copy, redacted, that was never
+        raised: no traceback (the wire's frames hold the URL, so the token) and
+        no context (the wire's own exception can quote what the server sent).
+        """
+        failure: httpx.TransportError | BodyTooLarge | None = None
+        with anyio.move_on_after(timeouts.attempt):
+            try:
+                return await self.http.send(
+                    request.route.method, request.url, query, request.headers, request.body,
+                    timeouts.phases, self.max_response_bytes,
+                )  # fmt: skip
+            except httpx.TransportError as exc:
+                failure = type(exc)(redact(str(exc)))
+            except BodyTooLarge as exc:
+                failure = BodyTooLarge(exc.status_code, exc.limit, decoded=exc.decoded)
+        if failure is None:  # the attempt's bound passed
+            return httpx.ReadTimeout(f"no complete answer within {timeouts.attempt:g}s")
+        return failure
+
+    async def _wait_retry(self, route: Route, retry: Retry, attempt: int) -> None:
+        self.retries += 1
+        logger.info("%s: retry %d in %.2fs after %s", route.name, attempt, retry.delay, retry.error)
+        await CLOCK.sleep(retry.delay)
+
+
+@attrs.frozen
+class _Request:
+    """What stays the same across a call's attempts."""
+
+    route: Route
+    url: str
+    params: Mapping[str, str] | None
+    body: Any
+    headers: Mapping[str, str | Secret]
