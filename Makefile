@@ -69,9 +69,12 @@ test: lint typecheck pytest test-latest
 # in a venv of its own: the tests of every private touch (_compat.py) and of the
 # wires, pools and converters that rely on them. A new release that breaks one is
 # met here by a red test, not by a user.
-LATEST_DEPS := anyio attrs cattrs httpcore httpx aiohttp yarl brotli zstandard
+LATEST_DEPS := anyio attrs cattrs httpcore httpx aiohttp yarl brotli zstandard \
+	opentelemetry-api opentelemetry-sdk opentelemetry-instrumentation-httpx \
+	opentelemetry-instrumentation-aiohttp-client
 LATEST_TESTS := tests/test_compat.py tests/test_wires.py tests/test_bounds.py \
-	tests/test_httpx_pool.py tests/test_converters.py tests/test_pipeline.py tests/test_retry.py
+	tests/test_httpx_pool.py tests/test_converters.py tests/test_pipeline.py tests/test_retry.py \
+	tests/test_telemetry.py tests/test_proxies.py
 
 test-latest:
 	$(PYTHON) -m venv $(LATEST)

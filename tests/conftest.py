@@ -41,6 +41,19 @@ def forget_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_redaction, "_ordered", _redaction._ordered)
 
 
+@pytest.fixture(autouse=True)
+def no_proxy_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The proxy variables of the machine running the suite do not apply to it.
+
+    The client reads ``HTTP_PROXY`` and the like, as httpx does: a developer's
+    corporate proxy would otherwise carry the suite's loopback requests. The proxy
+    tests set their own (``tests/test_proxies.py``).
+    """
+    for name in list(os.environ):
+        if name.lower() in {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}:
+            monkeypatch.delenv(name)
+
+
 # On the aiohttp transport (``AGENTCHAT_TRANSPORT=aiohttp``; asyncio only) trio
 # cases are deselected, as are the tests marked ``httpx_only``.
 TRANSPORT = fakes.TRANSPORT

@@ -29,6 +29,7 @@ from agentchat._compat import (
     has_attrs_generated_init,
     install_pool,
     pool_limit,
+    suppression_keys,
     transport_pool,
 )
 from agentchat._converters import default_converter
@@ -143,3 +144,34 @@ def test_attrs_writes_the_init_of_a_class_as_its_own_code() -> None:
     assert not has_attrs_generated_init(ByHand)
     assert not has_attrs_generated_init(int)
     assert all(has_attrs_generated_init(cls) for cls in (Chat, ChatList, LogonResult))
+
+
+def test_the_keys_the_library_sets_keep_http_client_instrumentation_out() -> None:
+    # The generic HTTP client instrumentations ask is_http_instrumentation_enabled()
+    # (httpx, aiohttp-client 0.60 on) or is_instrumentation_enabled() (aiohttp-client
+    # before 0.60) before each request; under these keys the library's requests are
+    # not traced by them (their spans would hold the token).
+    from opentelemetry import context
+    from opentelemetry.instrumentation.utils import (
+        is_http_instrumentation_enabled,
+        is_instrumentation_enabled,
+    )
+
+    keys = suppression_keys(context)
+    assert keys == (  # not the fallback
+        context._SUPPRESS_HTTP_INSTRUMENTATION_KEY,
+        context._SUPPRESS_INSTRUMENTATION_KEY,
+    )
+
+    def enabled_under(*under: str) -> tuple[bool, bool]:
+        token = context.attach(context.Context(dict.fromkeys(under, True)))
+        try:
+            return is_http_instrumentation_enabled(), is_instrumentation_enabled()
+        finally:
+            context.detach(token)
+
+    assert enabled_under() == (True, True)
+    assert enabled_under(keys[0]) == (False, True)  # HTTP client instrumentation only
+    assert enabled_under(keys[1]) == (False, False)  # every instrumentation
+    assert enabled_under(*keys) == (False, False)
+    assert enabled_under(*suppression_keys(object())) == (False, False)  # the fallback

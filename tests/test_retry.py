@@ -69,6 +69,8 @@ ROWS: Final[list[tuple[str, Callable[[], Outcome], Expected, Expected]]] = [
      ("retry", 0.25), ("retry", 0.25)),
     ("pool timeout", lambda: httpx.PoolTimeout("full"),
      ("retry", 0.25), ("retry", 0.25)),
+    ("proxy refused the tunnel", lambda: httpx.ProxyError("407 Proxy Authentication Required"),
+     ("retry", 0.25), ("retry", 0.25)),
     ("read timeout", lambda: httpx.ReadTimeout("slow"),
      ("retry", 0.25), ("raise", OutcomeUnknownError)),
     ("write timeout", lambda: httpx.WriteTimeout("slow"),

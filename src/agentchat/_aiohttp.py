@@ -8,8 +8,11 @@ per request. What differs from the httpx wire, on purpose and documented:
 - bodies are decompressed by the wires' one decoder (``_wire.decode_content``),
   so a body that does not match its ``Content-Encoding`` is an answer with a
   status, as on httpx;
-- no write timeout (aiohttp has none); proxies and ``.netrc`` from the
-  environment are not read (aiohttp's ``trust_env=False``);
+- no write timeout (aiohttp has none);
+- the proxy (``proxy=`` or the environment's, chosen once in ``_config.py`` as
+  httpx reads it) is passed with each request, its credentials in its URL
+  (aiohttp sends them as ``Proxy-Authorization``, on ``CONNECT`` for https://);
+  aiohttp's own ``trust_env`` stays off: it would also read ``.netrc``;
 - failures come out as httpx's exception classes with redacted messages and no
   aiohttp exception chained (an aiohttp error's text can hold the request URL,
   and so the session token).
@@ -20,8 +23,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import ssl
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 import httpx
@@ -46,6 +50,9 @@ try:
 except ImportError:  # pragma: no cover - exercised without the extra installed
     aiohttp = None  # type: ignore[assignment]
 
+if TYPE_CHECKING:
+    from ._config import ProxyConfig
+
 __all__ = ["AiohttpWire", "close_session", "open_aiohttp_wire"]
 
 #: How long an idle connection is kept (aiohttp's default).
@@ -61,10 +68,11 @@ _MAX_HEADERS: Final = 4096
 class AiohttpWire:
     """Requests through an ``aiohttp.ClientSession`` this client owns."""
 
-    __slots__ = ("_timeouts", "_urls", "session")
+    __slots__ = ("_proxy", "_timeouts", "_urls", "session")
 
-    def __init__(self, session: aiohttp.ClientSession) -> None:
+    def __init__(self, session: aiohttp.ClientSession, proxy: yarl.URL | None = None) -> None:
         self.session = session
+        self._proxy = proxy
         self._urls = URLCache(_yarl_url)
         self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
 
@@ -109,6 +117,7 @@ class AiohttpWire:
             headers=plain_headers(headers),
             timeout=self._timeout(timeout),
             allow_redirects=False,
+            proxy=self._proxy,
         ) as response:
             status = response.status
             reason = response.reason or ""
@@ -149,9 +158,17 @@ async def _read(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
 
 
 async def open_aiohttp_wire(
-    max_connections: int, *, keepalive_expiry: float = KEEPALIVE_EXPIRY
+    max_connections: int,
+    *,
+    keepalive_expiry: float = KEEPALIVE_EXPIRY,
+    proxy: ProxyConfig | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> tuple[AiohttpWire, aiohttp.ClientSession]:
-    """A wire on a new session (asyncio only); the caller closes the session."""
+    """A wire on a new session (asyncio only); the caller closes the session.
+
+    ``ssl_context`` (``verify=``) replaces aiohttp's default one, for the server
+    and for an https:// proxy.
+    """
     if aiohttp is None:
         raise InvalidRequestError(
             'transport="aiohttp" needs aiohttp: install the aiohttp extra '
@@ -166,7 +183,10 @@ async def open_aiohttp_wire(
         ) from None
     session = aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(
-            limit=max_connections, limit_per_host=0, keepalive_timeout=keepalive_expiry
+            limit=max_connections,
+            limit_per_host=0,
+            keepalive_timeout=keepalive_expiry,
+            ssl=True if ssl_context is None else ssl_context,
         ),
         auto_decompress=False,
         raise_for_status=False,
@@ -176,7 +196,17 @@ async def open_aiohttp_wire(
     # drops; here the pipeline alone decides what may be resent (AgentChat has
     # GET calls that are not safe to repeat).
     disable_aiohttp_resend(session)
-    return AiohttpWire(session), session
+    return AiohttpWire(session, None if proxy is None else _proxy_url(proxy)), session
+
+
+def _proxy_url(proxy: ProxyConfig) -> yarl.URL:
+    """The proxy's URL with its credentials, as aiohttp takes them (not ``proxy_auth``:
+    deprecated in aiohttp 3.14)."""
+    url = yarl.URL(str(proxy.url))
+    credentials = proxy.credentials()
+    if credentials is None:
+        return url
+    return url.with_user(credentials[0]).with_password(credentials[1] or None)
 
 
 @functools.cache
@@ -206,8 +236,10 @@ def _translate(exc: BaseException) -> httpx.TransportError:
     cls: type[httpx.TransportError]
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         cls = httpx.ConnectTimeout
-    elif isinstance(exc, aiohttp.ClientConnectorError):
+    elif isinstance(exc, aiohttp.ClientConnectorError):  # the proxy's too
         cls = httpx.ConnectError
+    elif isinstance(exc, aiohttp.ClientHttpProxyError):  # CONNECT refused: nothing was sent
+        cls = httpx.ProxyError
     elif isinstance(exc, asyncio.TimeoutError | TimeoutError):
         cls = httpx.ReadTimeout
     elif isinstance(exc, _PROTOCOL_ERRORS):

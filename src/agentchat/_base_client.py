@@ -10,12 +10,13 @@ import copy
 import enum
 import functools
 import logging
+import os
 import ssl
 import weakref
 from collections.abc import Callable, Mapping
 from contextlib import AsyncExitStack
 from types import TracebackType
-from typing import Any, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 import anyio
 import attrs
@@ -41,12 +42,17 @@ from ._exceptions import AgentChatError, LogonError
 from ._httpx import HttpxWire
 from ._httpx_pool import KEEPALIVE_EXPIRY, LeanPool, lean_transport, pool_of
 from ._pipeline import Pipeline
-from ._redaction import install_log_filter, wrap
+from ._redaction import install_log_filter, log_to_stderr, wrap, wrap_url
 from ._response import decode, parse
 from ._routes import Route
 from ._session import Credentials, Session
+from ._telemetry import Telemetry, make_telemetry
 from ._wire import Reply, Wire
 from .models import LogonResult
+
+if TYPE_CHECKING:
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -91,7 +97,7 @@ class ClientStats:
     keep_alive_failures: int
     #: Connections open now (idle or busy) in the pool of the httpx client the
     #: library created; ``None`` on a caller's ``http_client``, a transport of
-    #: the caller's, or ``transport="aiohttp"``.
+    #: the caller's, ``transport="aiohttp"``, or behind a proxy (httpx's own pool).
     connections: int | None = None
 
 
@@ -109,6 +115,8 @@ class _Core:
     closed_event: anyio.Event | None = None
     #: The pool of the httpx client the library created, if it did.
     pool: LeanPool | None = None
+    #: Spans and metrics; ``None`` without OpenTelemetry installed.
+    telemetry: Telemetry | None = None
 
 
 class ClientBase:
@@ -124,6 +132,9 @@ class ClientBase:
         api_key: str | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | Literal["httpx", "aiohttp"] | None = None,
+        proxy: str | httpx.URL | httpx.Proxy | None = None,
+        trust_env: bool = True,
+        verify: ssl.SSLContext | str | os.PathLike[str] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         max_concurrency: int | None = None,
@@ -133,11 +144,13 @@ class ClientBase:
         on_logon_error: Callable[[LogonError], object] | None = None,
         allow_insecure_http: bool = False,
         strict: bool = False,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
     ) -> None:
         # The secrets are wrapped before anything can raise: a crash reporter
         # records the locals of every frame of a traceback, this one included.
-        secret, key = wrap(password), wrap(api_key)
-        del password, api_key
+        secret, key, proxy_url = wrap(password), wrap(api_key), wrap_url(proxy)
+        del password, api_key, proxy
         config = configure(
             email_address,
             secret,
@@ -146,6 +159,9 @@ class ClientBase:
             api_key=key,
             http_client=http_client,
             transport=transport,
+            proxy=proxy_url,
+            trust_env=trust_env,
+            verify=verify,
             timeout=timeout,
             max_retries=max_retries,
             max_concurrency=max_concurrency,
@@ -156,15 +172,20 @@ class ClientBase:
             allow_insecure_http=allow_insecure_http,
             strict=strict,
         )
+        if config.log_level is not None:
+            log_to_stderr(config.log_level)
         self._options = config.options
         self._core = _Core(
             config=config,
             credentials=Credentials(config.email_address, config.password),
             converter=default_converter(strict=config.strict),
+            telemetry=make_telemetry(config.base_url, tracer_provider, meter_provider),
         )
 
     def __repr__(self) -> str:
-        core = self._core
+        core: _Core | None = getattr(self, "_core", None)
+        if core is None:  # a traceback of __init__ shows ``self`` before it is set
+            return f"<{type(self).__name__} (not configured)>"
         return (
             f"<{type(self).__name__} email_address={core.credentials.email_address!r} "
             f"base_url={core.config.base_url!r} state={core.state.value}>"
@@ -190,6 +211,7 @@ class ClientBase:
                     limiter=limiter,
                     max_response_bytes=core.config.max_response_bytes,
                     api_key=core.config.api_key,
+                    telemetry=core.telemetry,
                 )
                 core.session = Session(
                     pipeline=core.pipeline,
@@ -429,7 +451,10 @@ async def _open_wire(
         from ._aiohttp import close_session, open_aiohttp_wire
 
         aiohttp_wire, session = await open_aiohttp_wire(
-            size, keepalive_expiry=_keepalive_expiry(config.keep_alive_interval, AIOHTTP_EXPIRY)
+            size,
+            keepalive_expiry=_keepalive_expiry(config.keep_alive_interval, AIOHTTP_EXPIRY),
+            proxy=config.proxy,
+            ssl_context=config.ssl_context,
         )
         stack.push_async_callback(close_session, session)
         return aiohttp_wire, anyio.CapacityLimiter(size), None
@@ -438,12 +463,7 @@ async def _open_wire(
     if http is None:
         transport = config.transport
         if transport is None or transport == "httpx":
-            transport = lean_transport(
-                max_connections=size,
-                ssl_context=_ssl_context(),
-                keepalive_expiry=_keepalive_expiry(config.keep_alive_interval, KEEPALIVE_EXPIRY),
-            )
-            pool = pool_of(transport)
+            transport, pool = _own_transport(config, size)
         http = httpx.AsyncClient(transport=transport, timeout=config.options.timeout.phases)
         stack.push_async_callback(_close_shielded, http)
     wire = HttpxWire(http)
@@ -454,6 +474,31 @@ async def _open_wire(
         limiter = anyio.CapacityLimiter(pool_limit(http) or DEFAULT_MAX_CONNECTIONS)
         _POOL_LIMITERS[http] = limiter
     return wire, limiter, pool
+
+
+def _own_transport(config: Config, size: int) -> tuple[httpx.AsyncHTTPTransport, LeanPool | None]:
+    """The transport of the httpx client the library creates, and its ``LeanPool``.
+
+    Behind a proxy it is httpx's own connection pool (httpcore's, which tunnels
+    https:// through ``CONNECT``): the lean pool connects only directly.
+    """
+    ssl_context = config.ssl_context or _ssl_context()
+    expiry = _keepalive_expiry(config.keep_alive_interval, KEEPALIVE_EXPIRY)
+    if config.proxy is None:
+        transport = lean_transport(
+            max_connections=size, ssl_context=ssl_context, keepalive_expiry=expiry
+        )
+        return transport, pool_of(transport)
+    proxy = httpx.Proxy(
+        config.proxy.url,
+        auth=config.proxy.credentials(),
+        # An https:// proxy is verified as the server is (verify=, or the default).
+        ssl_context=ssl_context if config.proxy.url.scheme == "https" else None,
+    )
+    limits = httpx.Limits(
+        max_connections=size, max_keepalive_connections=size, keepalive_expiry=expiry
+    )
+    return httpx.AsyncHTTPTransport(verify=ssl_context, proxy=proxy, limits=limits), None
 
 
 @functools.cache

@@ -99,6 +99,25 @@ class AsyncAgentChat(ClientBase):
     object creates (e.g. ``httpx.ASGITransport`` for an in-process server).
     Without ``transport`` and ``http_client``, ``AGENTCHAT_TRANSPORT`` is read.
 
+    The connections this object opens (either wire) go through ``proxy`` (an
+    http://, https:// or, on httpx with ``httpx[socks]``, socks5:// URL, its
+    credentials as ``user:password@``; or an ``httpx.URL``/``httpx.Proxy``),
+    else, with ``trust_env`` (the default), through the environment's proxy
+    for ``base_url``, read as httpx reads it: ``HTTPS_PROXY`` (``HTTP_PROXY``
+    for http://) or ``ALL_PROXY``, unless ``NO_PROXY`` holds the host.
+    ``verify`` is the certificates trusted: an ``ssl.SSLContext``, or a CA
+    file or directory (default: ``SSL_CERT_FILE``/``SSL_CERT_DIR`` if set when
+    the first client opens, else certifi's on httpx and the system's on
+    aiohttp). A caller's ``http_client`` or httpx transport is used as it is,
+    with its own proxy and certificates; ``proxy`` and ``verify`` are refused
+    with one.
+
+    With ``opentelemetry-api`` installed (the ``otel`` extra), every call is a
+    span and is measured (see the README's "Telemetry"), through the global
+    providers or ``tracer_provider`` and ``meter_provider``; OpenTelemetry's
+    generic HTTP client instrumentations stay out of the client's requests,
+    whose URLs hold the session token.
+
     Optional parameters of the methods are keyword-only and, when not given,
     are not sent at all (never sent as ``null``).
     """

@@ -24,6 +24,7 @@ __all__ = [
     "has_attrs_generated_init",
     "install_pool",
     "pool_limit",
+    "suppression_keys",
     "transport_pool",
 ]
 
@@ -122,3 +123,31 @@ def has_attrs_generated_init(cls: type) -> bool:
     init = cls.__dict__.get("__init__")
     filename: str = getattr(getattr(init, "__code__", None), "co_filename", "")
     return filename.startswith("<attrs generated")
+
+
+# -- opentelemetry-api 1.30-1.x: the otel extra (_telemetry.py) ----------------------------
+
+
+def suppression_keys(context_module: Any) -> tuple[str, ...]:
+    """The context keys under which ``True`` keeps OpenTelemetry's HTTP client
+    instrumentations out (given the ``opentelemetry.context`` module).
+
+    Private OpenTelemetry behaviour, checked against opentelemetry-api 1.45.1,
+    opentelemetry-instrumentation 0.66b1 and, for the second key, the
+    aiohttp-client instrumentation 0.51b0. The httpx (0.47b0 on), aiohttp-client
+    (0.60b0 on), requests, urllib and urllib3 instrumentations skip a request
+    while ``opentelemetry.instrumentation.utils.is_http_instrumentation_enabled()``
+    is false: it reads ``opentelemetry.context._SUPPRESS_HTTP_INSTRUMENTATION_KEY``
+    (in the API since 1.12, "a temporary location"; its public setter,
+    ``suppress_http_instrumentation()``, is in opentelemetry-instrumentation,
+    not a dependency). Earlier aiohttp-client instrumentations read only
+    ``is_instrumentation_enabled()``, whose key is ``_SUPPRESS_INSTRUMENTATION_KEY``:
+    both are set (within a call, every instrumentation is off). If a release
+    moves them, this gives the plain ``"suppress_instrumentation"`` key that
+    ``is_instrumentation_enabled()`` also reads, and tests/test_compat.py fails.
+    """
+    names = ("_SUPPRESS_HTTP_INSTRUMENTATION_KEY", "_SUPPRESS_INSTRUMENTATION_KEY")
+    keys = tuple(
+        key for key in (getattr(context_module, n, None) for n in names) if isinstance(key, str)
+    )
+    return keys if len(keys) == len(names) else ("suppress_instrumentation", *keys)

@@ -70,14 +70,24 @@ class APIStatusError(AgentChatError):
     """The server answered with a non-2xx status.
 
     ``endpoint`` is the API name (``"SendMessage"``), ``body`` a short, redacted
-    excerpt of what the server said.
+    excerpt of what the server said (on one line), ``request_url`` the URL the
+    request went to, without its query (which holds the session token).
     """
 
-    def __init__(self, message: str, *, status_code: int, endpoint: str, body: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        endpoint: str,
+        body: str,
+        request_url: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.endpoint = endpoint
         self.body = body
+        self.request_url = request_url
 
 
 class BadRequestError(APIStatusError):
@@ -121,17 +131,21 @@ class APIConnectionError(AgentChatError):
     raises ``OutcomeUnknownError`` instead.
     """
 
-    def __init__(self, message: str, *, endpoint: str) -> None:
+    def __init__(self, message: str, *, endpoint: str, request_url: str | None = None) -> None:
         super().__init__(message)
         self.endpoint = endpoint
+        #: Where the request went, without its query (which holds the token).
+        self.request_url = request_url
 
 
 class APITimeoutError(AgentChatError):
     """A safe (read or idempotent) call timed out, after its retries."""
 
-    def __init__(self, message: str, *, endpoint: str) -> None:
+    def __init__(self, message: str, *, endpoint: str, request_url: str | None = None) -> None:
         super().__init__(message)
         self.endpoint = endpoint
+        #: Where the request went, without its query (which holds the token).
+        self.request_url = request_url
 
 
 class OutcomeUnknownError(AgentChatError):
@@ -144,19 +158,31 @@ class OutcomeUnknownError(AgentChatError):
     (check the chat, then send again or not).
     """
 
-    def __init__(self, message: str, *, endpoint: str) -> None:
+    def __init__(self, message: str, *, endpoint: str, request_url: str | None = None) -> None:
         super().__init__(message)
         self.endpoint = endpoint
+        #: Where the request went, without its query (which holds the token).
+        self.request_url = request_url
 
 
 class ResponseFormatError(AgentChatError):
     """A 2xx response whose body cannot be understood."""
 
-    def __init__(self, message: str, *, status_code: int, endpoint: str, body: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        endpoint: str,
+        body: str,
+        request_url: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.endpoint = endpoint
         self.body = body
+        #: Where the request went, without its query (which holds the token).
+        self.request_url = request_url
 
 
 #: Errors that say "try again later" to a loop that polls or grabs (the watcher,

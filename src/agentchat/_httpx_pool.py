@@ -14,6 +14,9 @@ more requests in than there are connections, so a request does not wait here;
 if one must (a caller of the transport itself), it waits first come, first
 served, then takes an idle connection to its own origin if there is one, and
 ``pool`` timeouts do not apply.
+
+It connects directly only: behind a proxy the client the library creates uses
+httpx's own pool, which tunnels (``_base_client._own_transport``).
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ Then ``_retry.decide()``, a plain function, says what the outcome means:
 return, retry after a delay, re-log on and resend, or raise a typed error
 (``_response.py`` builds the errors of an answer). The waits between attempts
 go through one ``Clock``, which tests replace so that they never sleep.
+
+With OpenTelemetry installed, ``call()`` makes one span, current for the whole
+call; its retries and re-logon are events of it (``_telemetry.py``).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from ._exceptions import APITimeoutError, OutcomeUnknownError
 from ._redaction import Secret, redact
 from ._retry import Outcome, Raise, Relogon, Retry, Return, decide
 from ._routes import Route
+from ._telemetry import CallTrace, Telemetry
 from ._wire import BodyTooLarge, Reply, Wire, accept_encoding
 
 __all__ = [
@@ -139,6 +143,8 @@ class Authenticator(Protocol):
 class _CallState:
     # An unsafe request is on the wire with no definitive answer yet.
     in_flight: bool = False
+    # The call's span (with OpenTelemetry installed).
+    trace: CallTrace | None = None
 
 
 @attrs.define(eq=False, repr=False)
@@ -152,6 +158,8 @@ class Pipeline:
     max_response_bytes: int
     api_key: Secret | None = None
     auth: Authenticator | None = None
+    #: Spans and metrics (``_telemetry.py``); ``None`` without OpenTelemetry.
+    telemetry: Telemetry | None = None
     #: Counters, read by tests and by ``AsyncAgentChat.stats``.
     retries: int = 0
 
@@ -169,6 +177,27 @@ class Pipeline:
         ``Secret`` values, unwrapped only inside the wire.
         """
         state = _CallState()
+        if self.telemetry is None:
+            return await self._within_deadline(route, options, params, body, state)
+        # One span around the whole call; generic HTTP instrumentation is off
+        # within it (its spans would record the URL, so the token).
+        state.trace = trace = self.telemetry.start(route)
+        try:
+            reply = await self._within_deadline(route, options, params, body, state)
+        except BaseException as exc:
+            trace.end(None, exc)
+            raise
+        trace.end(reply)
+        return reply
+
+    async def _within_deadline(
+        self,
+        route: Route,
+        options: RequestOptions,
+        params: Mapping[str, str] | None,
+        body: Any,
+        state: _CallState,
+    ) -> Reply:
         if options.deadline is None:
             return await self._call(route, options, params, body, state)
         with anyio.move_on_after(options.deadline):
@@ -205,6 +234,7 @@ class Pipeline:
                 relogon=options.relogon,
                 relogged=relogged,
                 jitter=CLOCK.jitter(),
+                url=request.url,
             )
             if isinstance(decision, Return):
                 if route.session:
@@ -216,6 +246,8 @@ class Pipeline:
             if isinstance(decision, Relogon):
                 assert self.auth is not None
                 relogged = True
+                if state.trace is not None:
+                    state.trace.relogon_due(decision.status_code)
                 logger.info(
                     "%s: session rejected (%d); logging on again", route.name, decision.status_code
                 )
@@ -223,7 +255,7 @@ class Pipeline:
                 continue
             attempt += 1
             relogged = False  # a new attempt may re-log on once more
-            await self._wait_retry(route, decision, attempt)
+            await self._wait_retry(route, decision, attempt, state.trace)
 
     def _headers(self, body: Any) -> dict[str, str | Secret]:
         # "*/*" as the reference's requests do (ExportChat is CSV); only the
@@ -251,6 +283,8 @@ class Pipeline:
             try:
                 self.limiter.acquire_on_behalf_of_nowait(state)
             except anyio.WouldBlock:
+                if self.telemetry is not None:
+                    self.telemetry.queued(route)
                 await self.limiter.acquire_on_behalf_of(state)
         try:
             if route.session:
@@ -291,8 +325,12 @@ class Pipeline:
             return httpx.ReadTimeout(f"no complete answer within {timeouts.attempt:g}s")
         return failure
 
-    async def _wait_retry(self, route: Route, retry: Retry, attempt: int) -> None:
+    async def _wait_retry(
+        self, route: Route, retry: Retry, attempt: int, trace: CallTrace | None
+    ) -> None:
         self.retries += 1
+        if trace is not None:
+            trace.retry(retry, attempt)
         logger.info("%s: retry %d in %.2fs after %s", route.name, attempt, retry.delay, retry.error)
         await CLOCK.sleep(retry.delay)
 

@@ -7,7 +7,8 @@ Three layers, so that a secret has no way out:
   ``'**********'``.
 * ``redact()`` scrubs a text: every secret this process holds (passwords, the
   live session tokens) and the last ``RECENT_SECRETS`` it was given, plus anything that looks like a
-  ``SessionToken=`` query value or a ``"Password"``/``"SessionToken"`` JSON value.
+  ``SessionToken=`` query value or a ``"Password"``/``"SessionToken"`` JSON value,
+  and the credentials of a URL (a proxy's ``http://user:password@host``).
   Every text taken from the network passes through it before it is put in an error.
 * ``RedactingFilter`` is a logging filter installed (once, at import) on the
   loggers that can see URLs or bodies: httpx's ``HTTP Request: GET ...?SessionToken=``
@@ -30,9 +31,11 @@ __all__ = [
     "RedactingFilter",
     "Secret",
     "install_log_filter",
+    "log_to_stderr",
     "redact",
     "remember",
     "wrap",
+    "wrap_url",
 ]
 
 MASK: Final = "**********"
@@ -40,10 +43,12 @@ MASK: Final = "**********"
 MIN_SECRET: Final = 4
 
 # ``SessionToken=abc`` in URLs and form bodies; ``"SessionToken": "abc"`` and
-# ``"Password": "abc"`` in JSON (any key casing, double, single or no quotes).
+# ``"Password": "abc"`` in JSON (any key casing, double, single or no quotes);
+# the credentials of a URL (``http://user:password@proxy``, masked whole).
 _PATTERNS: Final = (
     re.compile(r"(?i)(sessiontoken=)[^&\s\"'<>]+"),
     re.compile(r"(?i)([\"']?(?:sessiontoken|password|token)[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"),
+    re.compile(r"(://)[^/?#@\s\"'<>]+(?=@)"),
 )
 
 #: Secrets no ``Secret`` holds any more (a replaced token) are still masked
@@ -107,6 +112,19 @@ def wrap(value: object) -> object:
     holds it in the clear, even while it is being checked.
     """
     return Secret(value) if isinstance(value, str) else value
+
+
+@overload
+def wrap_url(value: str) -> str | Secret: ...
+@overload
+def wrap_url(value: object) -> object: ...
+def wrap_url(value: object) -> object:
+    """A URL string with credentials (``user:password@``) as a ``Secret``; anything
+    else (no credentials, ``None``, an ``httpx.URL``, whose repr masks them) as it is.
+
+    For a proxy argument, first thing, as ``wrap`` for a password.
+    """
+    return Secret(value) if isinstance(value, str) and "@" in value else value
 
 
 def remember(value: str) -> None:
@@ -195,3 +213,25 @@ def install_log_filter() -> None:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
+
+
+#: ``AGENTCHAT_LOG`` values and the levels they switch on.
+ENV_LOG_LEVELS: Final = {"debug": logging.DEBUG, "info": logging.INFO}
+_env_handler: logging.Handler | None = None
+
+
+def log_to_stderr(level: int) -> None:
+    """Show the ``agentchat`` logger's records on stderr from ``level`` up, redacted.
+
+    What ``AGENTCHAT_LOG=debug|info`` does, for a quick look without code: one
+    handler, added once (a second client or another level only sets the level).
+    """
+    global _env_handler
+    logger = logging.getLogger("agentchat")
+    logger.setLevel(level)
+    if _env_handler is None:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(_FILTER)
+        logger.addHandler(handler)
+        _env_handler = handler

@@ -41,6 +41,7 @@ __all__ = [
     "shown",
     "status_error",
     "too_large",
+    "where",
 ]
 
 T = TypeVar("T")
@@ -70,13 +71,21 @@ def _excerpt(response: Reply) -> str:
 
 def shown(text: str) -> str:
     """Text from the network as an error may show it: printable (aiohttp keeps
-    bytes that are not UTF-8 as lone surrogates), redacted, then cut (so no
-    part of a secret survives the cut)."""
+    bytes that are not UTF-8 as lone surrogates), redacted, on one line (an HTML
+    error page reads as one line), then cut (so no part of a secret survives the
+    cut)."""
     text = redact(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
+    text = " ".join(text.split())
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 3] + "..."
 
 
+def where(route: Route, url: str | None) -> str:
+    """`` (GET https://host/api/GetChatList)``: what was tried, for a message."""
+    return f" ({route.method} {redact(url)})" if url else ""
+
+
 def session_rejected(response: Reply) -> bool:
+    """A 401, or a status some servers use with a body saying the session expired."""
     if response.status_code == 401:
         return True
     return response.status_code in _EXPIRED_STATUSES and bool(
@@ -84,12 +93,13 @@ def session_rejected(response: Reply) -> bool:
     )
 
 
-def status_error(route: Route, response: Reply) -> APIStatusError:
+def status_error(route: Route, response: Reply, url: str | None = None) -> APIStatusError:
+    """The typed error of a non-2xx answer to ``route`` (sent to ``url``, no query)."""
     status = response.status_code
     cls = _STATUS_ERRORS.get(status, ServerError if status >= 500 else APIStatusError)
     excerpt = _excerpt(response)
     reason = shown(response.reason_phrase or "")
-    message = f"{route.name} returned {status} {reason}".rstrip()
+    message = f"{route.name} returned {status} {reason}".rstrip() + where(route, url)
     if 300 <= status < 400:
         # Never followed: it would carry the token, the API key or the password
         # to wherever the server points.
@@ -97,27 +107,33 @@ def status_error(route: Route, response: Reply) -> APIStatusError:
         message += f", a redirect to {location} (not followed: check base_url)"
     elif excerpt:
         message += f": {excerpt}"
-    return cls(message, status_code=status, endpoint=route.name, body=excerpt)
+    return cls(message, status_code=status, endpoint=route.name, body=excerpt, request_url=url)
 
 
-def too_large(route: Route, failure: BodyTooLarge) -> ResponseFormatError:
+def too_large(route: Route, failure: BodyTooLarge, url: str | None = None) -> ResponseFormatError:
+    """The error of an answer over ``max_response_bytes`` (as sent or inflated)."""
     what = "decoded body" if failure.decoded else "body"
     return ResponseFormatError(
         f"{route.name} returned a {what} over the max_response_bytes limit of "
-        f"{failure.limit:,} bytes; the rest was not read and the connection was closed",
+        f"{failure.limit:,} bytes{where(route, url)}; the rest was not read and the "
+        "connection was closed",
         status_code=failure.status_code,
         endpoint=route.name,
         body="",
+        request_url=url,
     )
 
 
-def format_error(route: Route, response: Reply, problem: str) -> ResponseFormatError:
+def format_error(
+    route: Route, response: Reply, problem: str, url: str | None = None
+) -> ResponseFormatError:
     """A ``ResponseFormatError`` for a 2xx body: ``problem`` says what is wrong (redacted)."""
     return ResponseFormatError(
-        f"{route.name} returned a body that {redact(problem)}",
+        f"{route.name} returned a body that {redact(problem)}{where(route, url)}",
         status_code=response.status_code,
         endpoint=route.name,
         body=_excerpt(response),
+        request_url=url,
     )
 
 

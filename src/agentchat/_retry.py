@@ -39,7 +39,8 @@ from ._exceptions import (
     LogonError,
     OutcomeUnknownError,
 )
-from ._response import format_error, session_rejected, status_error, too_large
+from ._redaction import redact
+from ._response import format_error, session_rejected, status_error, too_large, where
 from ._routes import Route
 from ._wire import BodyTooLarge, Reply
 
@@ -118,60 +119,62 @@ def decide(
     relogged: bool,
     jitter: float = 1.0,
     now: datetime | None = None,
+    url: str | None = None,
 ) -> Decision:
     """What to do after ``attempt`` (0 for the first) came back with ``outcome``.
 
     ``relogon`` says whether a rejected session may be re-established (the
     route takes a session and the options allow it); ``relogged`` whether this
     attempt was already the resend after a re-logon. ``jitter`` (in 0.5..1) scales
-    the backoff; ``now`` reads a ``Retry-After`` date (the current time if not given).
+    the backoff; ``now`` reads a ``Retry-After`` date (the current time if not given);
+    ``url`` (no query) is named in the errors, with the method.
     """
     if isinstance(outcome, BodyTooLarge):
-        return Raise(too_large(route, outcome))
+        return Raise(too_large(route, outcome, url))
     retries_left = attempt < max_retries
     if isinstance(outcome, httpx.TransportError):
-        error, retryable = transport_error(route, outcome)
+        error, retryable = transport_error(route, outcome, url)
         if retryable and retries_left:
             return Retry(backoff(attempt, jitter), error)
         return Raise(error, outcome)
-    status = outcome.status_code
-    if 200 <= status < 300:
+    if 200 <= outcome.status_code < 300:
         if outcome.undecodable:
-            return Raise(format_error(route, outcome, "does not match its Content-Encoding"))
+            problem = "does not match its Content-Encoding"
+            return Raise(format_error(route, outcome, problem, url))
         return Return(outcome)
-    return _decide_status(route, outcome, retries_left, attempt, relogon, relogged, jitter, now)
-
-
-def _decide_status(
-    route: Route,
-    reply: Reply,
-    retries_left: bool,
-    attempt: int,
-    relogon: bool,
-    relogged: bool,
-    jitter: float,
-    now: datetime | None,
-) -> Decision:
-    status = reply.status_code
-    error = status_error(route, reply)
-    if route.session and session_rejected(reply):
+    if route.session and session_rejected(outcome):
         if relogged:
             message = f"{route.name}: the session was rejected again right after a re-logon"
-            return Raise(LogonError(message, status_code=status), error)
+            rejected = status_error(route, outcome, url)
+            return Raise(LogonError(message, status_code=outcome.status_code), rejected)
         if relogon:
-            return Relogon(status)
+            return Relogon(outcome.status_code)
+    return _refused(route, outcome, url, retries_left, backoff(attempt, jitter), now)
+
+
+def _refused(
+    route: Route,
+    reply: Reply,
+    url: str | None,
+    retries_left: bool,
+    backoff_delay: float,
+    now: datetime | None,
+) -> Raise | Retry:
+    """A status that is neither success nor a rejected session: retry or raise."""
+    status = reply.status_code
+    error = status_error(route, reply, url)
     if not route.safe and status in _GATEWAY:
         message = (
-            f"{route.name} got {status} from a gateway: the server may have processed it; "
-            "not resent"
+            f"{route.name} got {status} from a gateway{where(route, url)}: the server may "
+            "have processed it; not resent"
         )
-        return Raise(OutcomeUnknownError(message, endpoint=route.name), error)
+        return Raise(OutcomeUnknownError(message, endpoint=route.name, request_url=url), error)
     retryable = status in _REFUSED or (route.safe and status in _GATEWAY)
     if not retryable or not retries_left:
         return Raise(error)
     delay = retry_after(reply, now)
     if delay is None:
-        return Retry(backoff(attempt, jitter), error)
+        return Retry(backoff_delay, error)
     if delay > RETRY_AFTER_MAX:
         return Raise(error)
     return Retry(delay, error)
@@ -202,23 +205,35 @@ def retry_after(reply: Reply, now: datetime | None = None) -> float | None:
 
 
 def transport_error(
-    route: Route, exc: httpx.TransportError
+    route: Route, exc: httpx.TransportError, url: str | None = None
 ) -> tuple[APIConnectionError | APITimeoutError | OutcomeUnknownError, bool]:
-    """Translate an httpx error (its text already redacted); say whether the call may be resent."""
-    detail = str(exc) or type(exc).__name__
-    name = route.name
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        # Nothing reached the server: safe to resend whatever the call.
-        return APIConnectionError(f"{name}: could not connect ({detail})", endpoint=name), True
+    """Translate an httpx error (its text already redacted); say whether the call may be resent.
+
+    The message names what was tried (method and URL, without the query), so a
+    wrong ``base_url`` shows in the error alone.
+    """
+    name, kind = route.name, type(exc).__name__
+    tried = f"; {route.method} {redact(url)}" if url else ""
+    context = f"{str(exc) or kind}{tried}"
+    if isinstance(
+        exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.ProxyError
+    ):
+        # Nothing reached the server (a proxy that refused the tunnel included):
+        # safe to resend whatever the call.
+        message = f"{name}: could not connect ({context})"
+        return APIConnectionError(message, endpoint=name, request_url=url), True
     if isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError):
         # Sent, maybe processed: only safe calls may be resent.
         if not route.safe:
-            return OutcomeUnknownError(
-                f"{name}: {type(exc).__name__} after the request was sent ({detail}); "
-                "the server may have processed it, so it was not resent",
-                endpoint=name,
-            ), False
+            message = (
+                f"{name}: {kind} after the request was sent ({context}); "
+                "the server may have processed it, so it was not resent"
+            )
+            return OutcomeUnknownError(message, endpoint=name, request_url=url), False
         if isinstance(exc, httpx.TimeoutException):
-            return APITimeoutError(f"{name} timed out ({type(exc).__name__})", endpoint=name), True
-        return APIConnectionError(f"{name}: connection lost ({detail})", endpoint=name), True
-    return APIConnectionError(f"{name}: {type(exc).__name__} ({detail})", endpoint=name), False
+            message = f"{name} timed out ({kind}{tried})"
+            return APITimeoutError(message, endpoint=name, request_url=url), True
+        message = f"{name}: connection lost ({context})"
+        return APIConnectionError(message, endpoint=name, request_url=url), True
+    message = f"{name}: {kind} ({context})"
+    return APIConnectionError(message, endpoint=name, request_url=url), False

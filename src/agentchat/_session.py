@@ -157,6 +157,8 @@ class Session:
                     f"AgentLogon did not complete within {bound:g}s", endpoint="AgentLogon"
                 )
             self.relogons += 1
+            if self.pipeline.telemetry is not None:
+                self.pipeline.telemetry.relogged()
 
     def touch(self) -> None:
         self.last_success = anyio.current_time()
@@ -213,7 +215,9 @@ class Session:
     def _fail(self, error: LogonError) -> None:
         self._failed = error
         self._token = None
-        logger.warning("%s", error)
+        # INFO, not WARNING: the caller gets this very error raised (the
+        # keep-alive, which nobody awaits, warns about its own failures).
+        logger.info("%s", error)
         if self.on_logon_error is not None:
             try:
                 self.on_logon_error(error)
@@ -225,6 +229,8 @@ class Session:
     async def keep_alive(self) -> None:
         await self.pipeline.call(routes.KEEP_ALIVE, attrs.evolve(self.options, max_retries=0))
         self.keep_alives += 1
+        if self.pipeline.telemetry is not None:
+            self.pipeline.telemetry.kept_alive()
 
     async def run_keep_alive(
         self, interval: float, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
@@ -236,6 +242,10 @@ class Session:
         or the agent logged off, ticks are skipped; they resume once a call or
         ``agent_logon()`` logs on again. Cancellation, at exit, ends it at once.
         """
+        if self.pipeline.telemetry is not None:
+            # Each tick a trace of its own, not a child of the span that was
+            # current when the client was entered (this task's context).
+            self.pipeline.telemetry.new_trace()
         task_status.started()
         failures = 0
         next_tick = anyio.current_time() + interval
@@ -259,8 +269,7 @@ class Session:
                 failures += 1
                 self.keep_alive_failures += 1
                 delay = min(interval, 0.5 * 2.0 ** min(failures, 10))
-                if self._failed is None:
-                    logger.warning("keep-alive failed (%s); trying again in %.2fs", exc, delay)
+                logger.warning("keep-alive failed (%s); trying again in %.2fs", exc, delay)
                 next_tick = anyio.current_time() + delay
             else:
                 failures = 0
