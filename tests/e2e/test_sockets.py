@@ -112,12 +112,14 @@ async def test_keep_alive_outlives_a_short_idle_timeout(serve: Serve) -> None:
         async with agent(sim, url, keep_alive_interval=0.1) as chat:
             await anyio.sleep(0.8)
             assert len(await chat.get_chat_list()) > 0
-            stats = chat.stats
+    stats = chat.stats  # read once the keep-alive task has stopped
     assert (stats.logons, stats.relogons) == (1, 0)
     assert stats.keep_alives >= 3
     assert stats.keep_alive_failures == 0
     assert sim.requests["AgentLogon"] == 1
-    assert sim.requests["KeepAlive"] == stats.keep_alives
+    # A tick on the wire when the block ended is cancelled before its answer
+    # is counted: the server may have seen one more.
+    assert stats.keep_alives <= sim.requests["KeepAlive"] <= stats.keep_alives + 1
 
 
 async def test_without_keep_alive_an_idle_session_expires_and_the_next_call_logs_on_again(
