@@ -41,7 +41,6 @@ from ._wire import (
     json_body,
     plain,
     plain_headers,
-    without_frames,
 )
 
 try:
@@ -87,45 +86,29 @@ class AiohttpWire:
         max_bytes: int,
     ) -> Reply:
         try:
-            return await self._exchange(method, url, query, headers, body, timeout, max_bytes)
+            async with self.session.request(
+                method,
+                self._urls.get(url, query),
+                data=json_body(body),
+                headers=plain_headers(headers),
+                timeout=self._timeout(timeout),
+                allow_redirects=False,
+                proxy=self._proxy,
+            ) as response:
+                status = response.status
+                reason = response.reason or ""
+                answer_headers = response.headers
+                raw = await _read(response, max_bytes)
         except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:
             # asyncio.TimeoutError is not the built-in TimeoutError before 3.11.
             failure = _translate(exc)
-        except BodyTooLarge:
-            raise  # the pipeline keeps a fresh copy, not its frames
-        except BaseException as exc:  # noqa: BLE001 - re-raised, frames cut
-            # Cancellation, mostly: the frames below hold the URL, so the token.
-            raise without_frames(exc) from None
+        else:
+            codings = answer_headers.getall("Content-Encoding", ())  # every line, as httpx
+            encoding = ", ".join(codings) if codings else None
+            return decoded_reply(status, reason, answer_headers, encoding, raw, max_bytes)
         # Raised outside the except clause: the aiohttp error (its text holds
         # the URL, so the token) is neither the cause nor the context.
         raise failure
-
-    async def _exchange(
-        self,
-        method: str,
-        url: str,
-        query: Mapping[str, str | Secret],
-        headers: Mapping[str, str | Secret],
-        body: Any,
-        timeout: httpx.Timeout,  # noqa: ASYNC109 - per-request socket timeouts, as httpx's
-        max_bytes: int,
-    ) -> Reply:
-        async with self.session.request(
-            method,
-            self._urls.get(url, query),
-            data=json_body(body),
-            headers=plain_headers(headers),
-            timeout=self._timeout(timeout),
-            allow_redirects=False,
-            proxy=self._proxy,
-        ) as response:
-            status = response.status
-            reason = response.reason or ""
-            answer_headers = response.headers
-            raw = await _read(response, max_bytes)
-        codings = answer_headers.getall("Content-Encoding", ())  # every line, as httpx
-        encoding = ", ".join(codings) if codings else None
-        return decoded_reply(status, reason, answer_headers, encoding, raw, max_bytes)
 
     def _timeout(self, timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
         key = (timeout.connect, timeout.read)

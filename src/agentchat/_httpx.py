@@ -21,7 +21,6 @@ from ._wire import (
     json_body,
     plain,
     plain_headers,
-    without_frames,
 )
 
 __all__ = ["HttpxWire"]
@@ -48,24 +47,6 @@ class HttpxWire:
         self._urls = URLCache(_httpx_url)
 
     async def send(
-        self,
-        method: str,
-        url: str,
-        query: Mapping[str, str | Secret],
-        headers: Mapping[str, str | Secret],
-        body: Any,
-        timeout: httpx.Timeout,
-        max_bytes: int,
-    ) -> Reply:
-        try:
-            return await self._exchange(method, url, query, headers, body, timeout, max_bytes)
-        except (httpx.TransportError, BodyTooLarge):
-            raise  # the pipeline keeps a fresh copy of these, not their frames
-        except BaseException as exc:  # noqa: BLE001 - re-raised, frames cut
-            # Cancellation, mostly: the frames below hold the URL, so the token.
-            raise without_frames(exc) from None
-
-    async def _exchange(
         self,
         method: str,
         url: str,

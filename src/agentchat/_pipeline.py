@@ -309,6 +309,8 @@ class Pipeline:
         What is returned for a failure is a fresh copy, redacted, that was never
         raised: no traceback (the wire's frames hold the URL, so the token) and
         no context (the wire's own exception can quote what the server sent).
+        Anything else that comes out of the wire is raised on without those
+        frames: this is the one place they are cut, whatever the wire.
         """
         failure: httpx.TransportError | BodyTooLarge | None = None
         with anyio.move_on_after(timeouts.attempt):
@@ -321,6 +323,11 @@ class Pipeline:
                 failure = type(exc)(redact(str(exc)))
             except BodyTooLarge as exc:
                 failure = BodyTooLarge(exc.status_code, exc.limit, decoded=exc.decoded)
+            except BaseException as exc:  # noqa: BLE001 - re-raised, its frames cut
+                # A cancellation, mostly (a caller's own fail_after chains it to
+                # its TimeoutError): the frames it went through below here hold
+                # the request, its URL and body, so the token and the password.
+                raise _without_frames(exc) from None
         if failure is None:  # the attempt's bound passed
             return httpx.ReadTimeout(f"no complete answer within {timeouts.attempt:g}s")
         return failure
@@ -344,3 +351,15 @@ class _Request:
     params: Mapping[str, str] | None
     body: Any
     headers: Mapping[str, str | Secret]
+
+
+def _without_frames(exc: BaseException) -> BaseException:
+    """``exc`` (a cancellation, mostly) without the frames it went through in a wire.
+
+    Those frames hold the request, its URL and body, and so the token and the
+    password, in the clear; crash reporters record every frame's locals, and a
+    caller's own ``fail_after`` chains the cancellation to its ``TimeoutError``.
+    The exception itself is kept: its type is what cancellation runs on.
+    """
+    exc.__context__ = None
+    return exc.with_traceback(None)

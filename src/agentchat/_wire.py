@@ -39,7 +39,6 @@ __all__ = [
     "json_body",
     "plain",
     "plain_headers",
-    "without_frames",
 ]
 
 U = TypeVar("U")
@@ -158,18 +157,6 @@ class URLCache(Generic[U]):
                 del self._urls[next(iter(self._urls))]
             self._urls[key] = parsed
         return parsed
-
-
-def without_frames(exc: BaseException) -> BaseException:
-    """``exc`` (a cancellation, mostly) without the frames it went through in a wire.
-
-    Those frames hold the request, its URL and body, and so the token and the
-    password, in the clear; crash reporters record every frame's locals, and a
-    caller's own ``fail_after`` chains the cancellation to its ``TimeoutError``.
-    The exception itself is kept: its type is what cancellation runs on.
-    """
-    exc.__context__ = None
-    return exc.with_traceback(None)
 
 
 def decoded_reply(
