@@ -46,8 +46,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from http import HTTPStatus
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import parse_qs
@@ -58,7 +56,8 @@ import httpx
 import agentchat
 from agentchat import AsyncAgentChat
 
-from .server import ROOT, TOKEN_BYTES, _EndOfInput, _read_port, _stop
+from .server import ROOT, TOKEN_BYTES, _EndOfInput, _read_port, package_version, stop_process
+from .server import _response as raw_response
 
 __all__ = ["TRANSPORTS", "ExpiryServer", "Run", "main", "run_queue", "serve"]
 
@@ -199,15 +198,7 @@ def _parse_head(head: bytes) -> tuple[str, str, int, bool]:
 
 
 def _response(status: int, payload: object, *, keep_alive: bool) -> bytes:
-    body = json.dumps(payload).encode()
-    head = (
-        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
-        "Content-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n"
-    )
-    if not keep_alive:
-        head += "Connection: close\r\n"
-    return (head + "\r\n").encode("latin-1") + body
+    return raw_response(status, json.dumps(payload).encode(), keep_alive=keep_alive)
 
 
 async def serve(host: str, port: int, delay: float) -> None:
@@ -244,7 +235,7 @@ def start_server_process(delay: float, host: str = "127.0.0.1") -> Iterator[str]
         try:
             yield f"http://{host}:{_read_port(process, 15.0)}"
         finally:
-            _stop(process, 5.0)
+            stop_process(process, 5.0)
 
 
 # -- the client (this process) -------------------------------------------------
@@ -484,13 +475,6 @@ def format_report(found: Sequence[dict[str, Any]], *, judged: bool) -> str:
     return "\n".join(lines)
 
 
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
 def _code() -> dict[str, Any]:
     """Which ``agentchat`` ran: its file, and the commit of the tree it came from."""
     where = Path(agentchat.__file__).resolve().parent
@@ -514,7 +498,7 @@ def _meta(elapsed: float) -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "agentchat": _code(),
-        "versions": {name: _version(name) for name in ("httpx", "aiohttp", "anyio")},
+        "versions": {name: package_version(name) for name in ("httpx", "aiohttp", "anyio")},
         "elapsed_s": round(elapsed, 1),
     }
 

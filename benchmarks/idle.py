@@ -69,6 +69,8 @@ from anyio.abc import TaskGroup
 
 from agentchat import AsyncAgentChat
 
+from .server import stop_process
+
 #: How long the server process may take to start.
 SERVER_STARTUP_TIMEOUT: Final = 30.0
 #: File descriptors kept spare beyond one per session.
@@ -241,12 +243,7 @@ def simulator_server() -> Iterator[Server]:
                 email, password = found.group(1), found.group(2)
         yield Server(url, email, password, "agentchat simulate")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process, 10)
         if process.stdout is not None:
             process.stdout.close()
 

@@ -47,7 +47,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Final, TypedDict
 
@@ -57,7 +56,7 @@ import httpx
 from agentchat import AsyncAgentChat
 
 from .chart import CellRecord, render
-from .server import ROOT, start_server_process
+from .server import ROOT, package_version, start_server_process
 
 __all__ = ["CLIENTS", "OPS", "RatioRecord", "main"]
 
@@ -621,13 +620,6 @@ def format_tables(cells: Sequence[CellRecord], ratio_records: Sequence[RatioReco
     return "\n".join(lines)
 
 
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
 def _meta(args: argparse.Namespace, levels: Sequence[int], elapsed: float) -> dict[str, Any]:
     return {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -635,7 +627,8 @@ def _meta(args: argparse.Namespace, levels: Sequence[int], elapsed: float) -> di
         "cpus": os.cpu_count(),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "versions": {
-            name: _version(name) for name in ("agentchat-client", "httpx", "aiohttp", "anyio")
+            name: package_version(name)
+            for name in ("agentchat-client", "httpx", "aiohttp", "anyio")
         },
         "duration_s": args.duration,
         "timeout_s": args.timeout,

@@ -31,10 +31,19 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from http import HTTPStatus
+from importlib import metadata
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
-__all__ = ["TOKEN_BYTES", "Routes", "main", "serve", "start_server_process"]
+__all__ = [
+    "TOKEN_BYTES",
+    "Routes",
+    "main",
+    "package_version",
+    "serve",
+    "start_server_process",
+    "stop_process",
+]
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 MAX_HEAD: Final = 16 * 1024  # request line and headers
@@ -272,7 +281,7 @@ def start_server_process(
             port = _read_port(process, start_timeout)
             yield f"http://{host}:{port}"
         finally:
-            _stop(process, stop_timeout)
+            stop_process(process, stop_timeout)
 
 
 def _read_port(process: subprocess.Popen[bytes], timeout: float) -> int:
@@ -292,7 +301,8 @@ def _read_port(process: subprocess.Popen[bytes], timeout: float) -> int:
     return int(port)
 
 
-def _stop(process: subprocess.Popen[bytes], timeout: float) -> None:
+def stop_process(process: subprocess.Popen[Any], timeout: float) -> None:
+    """Terminate a child process, and kill it if it has not ended within ``timeout``."""
     if process.poll() is None:
         process.terminate()
         try:
@@ -304,3 +314,11 @@ def _stop(process: subprocess.Popen[bytes], timeout: float) -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def package_version(distribution: str) -> str:
+    """An installed distribution's version, for the records of a run."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "not installed"

@@ -95,6 +95,8 @@ import agentchat
 from agentchat import AgentChatError, AsyncAgentChat, Attachment, Chat, ChatType
 from agentchat import _redaction as redaction
 
+from .server import stop_process
+
 T = TypeVar("T")
 
 # -- the faults (moderate: most calls get through, every kind of fault happens) ----
@@ -896,12 +898,7 @@ def process_server(seed: int) -> Iterator[Server]:
                 tail = errors.read().decode("utf-8", "replace")[-2000:]
                 raise RuntimeError(f"the simulator died during the run: {tail}")
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            stop_process(process, 10)
             if process.stdout is not None:
                 process.stdout.close()
 

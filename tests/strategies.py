@@ -275,6 +275,28 @@ def call_arguments(
     return args, values
 
 
+def with_argument(
+    endpoint: Mapping[str, Any],
+    args: list[Any],
+    kwargs: dict[str, Any],
+    param: str,
+    value: Any,
+) -> tuple[list[Any], dict[str, Any]]:
+    """The call's arguments with ``param`` set to ``value``: in its position when it
+    is required, else by keyword; the other members of an either-or group
+    (``EXCLUSIVE``) left out, so that their rule is not what the call meets."""
+    call_args, call_kwargs = list(args), dict(kwargs)
+    group = EXCLUSIVE.get(endpoint["python"], ())
+    if param in group:
+        call_kwargs = {k: v for k, v in kwargs.items() if k not in group}
+    required = required_params(endpoint)
+    if param in required:
+        call_args[required.index(param)] = value
+    else:
+        call_kwargs[param] = value
+    return call_args, call_kwargs
+
+
 def required_params(endpoint: Mapping[str, Any]) -> list[str]:
     """The Python names of the required fields, in documented order, without repeats."""
     return list(dict.fromkeys(f.python for f in fields(endpoint) if f.required))

@@ -38,7 +38,6 @@ from agentchat import _validation as check
 from .fakes import FakeAgentChat, make_client
 from .strategies import (
     ENDPOINTS,
-    EXCLUSIVE,
     call_arguments,
     chosen,
     expected_body,
@@ -46,6 +45,7 @@ from .strategies import (
     optional_params,
     required_params,
     union_members,
+    with_argument,
 )
 
 pytestmark = pytest.mark.anyio
@@ -207,8 +207,6 @@ async def refusals(
     python = endpoint["python"]
     annotations = hints(python)
     args, kwargs = call_arguments(endpoint, chosen(endpoint, "full"))
-    required = required_params(endpoint)
-    group = EXCLUSIVE.get(python, ())
     route = endpoint_route(api, endpoint)
     failures: list[str] = []
     async with make_client() as client:
@@ -224,13 +222,7 @@ async def refusals(
                 except Exception as exc:  # noqa: BLE001 - collected, reported below
                     failures.append(f"{where}: building it raised {type(exc).__name__}: {exc}")
                     continue
-                call_args, call_kwargs = list(args), dict(kwargs)
-                if param in group:  # alone: the either-or rule is not what is tested
-                    call_kwargs = {k: v for k, v in kwargs.items() if k not in group}
-                if param in required:
-                    call_args[required.index(param)] = value
-                else:
-                    call_kwargs[param] = value
+                call_args, call_kwargs = with_argument(endpoint, args, kwargs, param, value)
                 try:
                     await method(*call_args, **call_kwargs)
                 except InvalidRequestError as exc:

@@ -60,7 +60,6 @@ from .strategies import (
     CLIENT_FIELDS,
     ECHOED,
     ENDPOINTS,
-    EXCLUSIVE,
     FALLBACK_EXAMPLES,
     NAMES,
     OBJECT_TYPES,
@@ -83,6 +82,7 @@ from .strategies import (
     snake,
     to_documented,
     union_members,
+    with_argument,
 )
 
 pytestmark = pytest.mark.anyio
@@ -632,15 +632,7 @@ async def test_bad_input_is_refused_before_anything_is_sent(
         before = len(api.router.calls)
         for param in dict.fromkeys([*required, *optional_params(endpoint)]):
             for value in bad_values(endpoint, param, annotations[param]):
-                call_args = list(args)
-                call_kwargs = dict(kwargs)
-                group = EXCLUSIVE.get(python, ())
-                if param in group:  # alone: the either-or rule is not what is tested
-                    call_kwargs = {k: v for k, v in kwargs.items() if k not in group}
-                if param in required:
-                    call_args[required.index(param)] = value
-                else:
-                    call_kwargs[param] = value
+                call_args, call_kwargs = with_argument(endpoint, args, kwargs, param, value)
                 try:
                     await method(*call_args, **call_kwargs)
                 except InvalidRequestError as exc:
