@@ -27,6 +27,7 @@ import cattrs
 from anyio.abc import TaskStatus
 
 from . import _routes as routes
+from . import _validation as check
 from ._converters import norm_key, structure
 from ._exceptions import (
     APIStatusError,
@@ -38,7 +39,6 @@ from ._exceptions import (
 from ._pipeline import Pipeline, RequestOptions
 from ._redaction import MASK, Secret, redact
 from ._response import decode, format_error
-from ._validation import MAX_TEXT
 from ._wire import Reply
 from .models import LogonResult
 
@@ -57,28 +57,15 @@ _REFUSED_CREDENTIALS: Final = frozenset({400, 401, 403})
 def check_password(password: object, name: str) -> Secret:
     """A password given as a ``Secret`` (see ``wrap``): a non-empty string of UTF-8 text.
 
-    The clear text is read only in ``_text_problem``, whose frame is gone when
-    the error is raised: no frame of the error's traceback holds it.
+    The clear text is read only in ``_validation.text_problem``, whose frame is
+    gone when the error is raised: no frame of the error's traceback holds it.
     """
     if not isinstance(password, Secret):
         raise InvalidRequestError(f"{name} must be a string, got {type(password).__name__}")
-    problem = _text_problem(password.get())
+    problem = check.text_problem(password.get())
     if problem is not None:
         raise InvalidRequestError(f"{name} {problem}")
     return password
-
-
-def _text_problem(value: str) -> str | None:
-    if not value.strip():
-        return "must not be empty"
-    if len(value) > MAX_TEXT:
-        return f"is {len(value)} characters, over {MAX_TEXT}"
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            return f"is not valid text: an unpaired surrogate at index {exc.start}"
-    return None
 
 
 @attrs.define(eq=False, repr=False)

@@ -48,6 +48,7 @@ __all__ = [
     "retries",
     "sequence_of",
     "text",
+    "text_problem",
     "texts",
     "utf8",
 ]
@@ -108,15 +109,9 @@ def utf8(value: str, name: str) -> str:
     JSON would send one as an escape the server cannot decode to text, httpx
     fails to encode it into a query and aiohttp drops it: refused here instead.
     """
-    if value.isascii():
-        return value
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        # The index only, not the character: text() also checks secrets (api_key).
-        raise InvalidRequestError(
-            f"{name} must be valid UTF-8 text: it has an unpaired surrogate at index {exc.start}"
-        ) from None
+    index = _surrogate_at(value)
+    if index is not None:
+        raise InvalidRequestError(f"{name} {_surrogate_problem(index)}")
     return value
 
 
@@ -124,12 +119,41 @@ def text(value: Any, name: str) -> str:
     """A non-empty string of at most ``MAX_TEXT`` characters that encodes as UTF-8."""
     if not isinstance(value, str):
         raise InvalidRequestError(f"{name} must be a string, got {type(value).__name__}")
-    value = str.__str__(value)  # the characters checked, not a subclass's __str__
+    checked: str = str.__str__(value)  # the characters checked, not a subclass's __str__
+    problem = text_problem(checked)
+    if problem is not None:
+        raise InvalidRequestError(f"{name} {problem}")
+    return checked
+
+
+def text_problem(value: str) -> str | None:
+    """What makes ``value`` no text to send (``"must not be empty"``...), or ``None``.
+
+    Raises nothing: a caller that holds a secret (``_session.check_password``)
+    raises from its own frame, so that no frame of the traceback holds it.
+    """
     if len(value) > MAX_TEXT:
-        raise InvalidRequestError(f"{name} is {len(value)} characters, over {MAX_TEXT}")
+        return f"is {len(value)} characters, over {MAX_TEXT}"
     if not value.strip():
-        raise InvalidRequestError(f"{name} must not be empty")
-    return utf8(value, name)
+        return "must not be empty"
+    index = _surrogate_at(value)
+    return None if index is None else _surrogate_problem(index)
+
+
+def _surrogate_at(value: str) -> int | None:
+    """Where ``value`` holds a lone surrogate (it does not encode as UTF-8), if it does."""
+    if value.isascii():
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.start
+    return None
+
+
+def _surrogate_problem(index: int) -> str:
+    # The index only, not the character: text() also checks secrets (api_key).
+    return f"must be valid UTF-8 text: it has an unpaired surrogate at index {index}"
 
 
 def _items(values: Any, name: str, what: str) -> list[Any] | tuple[Any, ...]:
