@@ -9,12 +9,13 @@ DEMO_STAMP := $(VENV)/.installed-simulator
 .DEFAULT_GOAL := help
 BENCH_STAMP := $(VENV)/.installed-bench
 LATEST ?= .venv-latest
-.PHONY: help demo test test-latest bench matrix lint typecheck pytest venv clean
+.PHONY: help demo test test-latest bench docs matrix lint typecheck pytest venv clean
 
 help:
 	@echo "make demo   - a scripted agent against the local simulator (creates $(VENV))"
-	@echo "make test   - ruff, mypy --strict, the whole test suite on httpx then aiohttp, and test-latest"
+	@echo "make test   - ruff, mypy --strict, the whole test suite on httpx then aiohttp, docs, test-latest"
 	@echo "make test-latest - the compatibility tests on the newest release of every dependency"
+	@echo "make docs   - the documentation site, built strictly into site/"
 	@echo "make bench  - the benchmarks: load against raw httpx/aiohttp, parsing, idle sessions"
 	@echo "make matrix - the test suite on Python 3.10, 3.11, 3.12 and 3.13 (tox)"
 	@echo "make lint   - ruff check and ruff format --check"
@@ -63,7 +64,11 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest -W error
 	AGENTCHAT_TRANSPORT=aiohttp $(BIN)/python -m pytest -W error
 
-test: lint typecheck pytest test-latest
+# The documentation site (mkdocs.yml), strictly: a broken link or reference fails.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+test: lint typecheck pytest docs test-latest
 
 # The newest release of every dependency, past the upper bounds of pyproject.toml,
 # in a venv of its own: the tests of every private touch (_compat.py) and of the
@@ -96,4 +101,4 @@ matrix: $(STAMP)
 	PATH="$(PYENV_BINS)$$PATH" $(BIN)/tox run-parallel --parallel 2 --parallel-no-spinner
 
 clean:
-	rm -rf $(VENV) $(LATEST) .tox .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LATEST) .tox .mypy_cache .ruff_cache .pytest_cache .hypothesis site

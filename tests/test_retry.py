@@ -1,4 +1,4 @@
-"""The retry policy as a table: one row per row of the README's "Retries" table.
+"""The retry policy as a table: one row per row of the "Retries" table of docs/errors.md.
 
 ``decide()`` is a plain function: no HTTP, no clock, no sleeping. Each row gives
 what an attempt came back with, for a route of each retry class, and what the
@@ -59,7 +59,7 @@ def expired(status: int) -> Reply:
     return reply(status, b'{"Message": "Session token expired"}')
 
 
-# (row of the README table, outcome, decision for read and idempotent, decision for unsafe)
+# (row of the docs/errors.md table, outcome, decision for read and idempotent, decision for unsafe)
 # A decision is ("retry", wait), ("relogon",), ("return",) or ("raise", error class).
 Expected = tuple[Any, ...]
 ROWS: Final[list[tuple[str, Callable[[], Outcome], Expected, Expected]]] = [

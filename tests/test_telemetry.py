@@ -51,7 +51,7 @@ INSTRUMENTATIONS = (
     "opentelemetry.instrumentation.httpx",
     "opentelemetry.instrumentation.aiohttp_client",
 )
-# The metrics, by the names the README documents.
+# The metrics, by the names docs/telemetry.md documents.
 DURATION = "agentchat.client.operation.duration"
 RETRIES = "agentchat.client.retries"
 RELOGONS = "agentchat.client.relogons"

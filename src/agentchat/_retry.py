@@ -6,7 +6,7 @@ route's retry class and the call's options. It says *return* the answer,
 *retry* after so many seconds, *re-log on* and resend, or *raise* this error.
 It does no I/O and never sleeps: its randomness (the backoff's jitter) and its
 clock (for a ``Retry-After`` date) are arguments, so the whole table of the
-README's "Retries" section is tested as a table (``tests/test_retry.py``).
+The "Retries" table of docs/errors.md is tested as a table (``tests/test_retry.py``).
 
 Retry classes (``Route.safe`` is false only for ``unsafe`` routes):
 

@@ -17,7 +17,7 @@ __all__ = ["ROUTES", "Retry", "Route"]
 
 
 class Retry(enum.Enum):
-    """How an endpoint may be retried (see the README's "Retries")."""
+    """How an endpoint may be retried (see docs/errors.md, "Retries")."""
 
     #: Safe: no state changes. Retried on connection errors, timeouts, 429, 502-504.
     READ = "read"
