@@ -7,13 +7,14 @@ it is imported only when a command runs, so ``import agentchat`` never needs it.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from typing import Any, Final
 
 from ._routes import ROUTES
 
-__all__ = ["main"]
+__all__ = ["ENVIRONMENT_COMMENT", "main", "shell_lines"]
 
 # The statuses the simulator can inject (the simulator itself is imported only
 # when a command runs: it needs the optional extra).
@@ -165,13 +166,25 @@ def _simulate(args: argparse.Namespace) -> int:
         return 2
     url = f"http://{args.host}:{sock.getsockname()[1]}"
     print(f"AgentChat simulator on {url} (Ctrl+C stops it)")
-    print(f"  agent:   {sim.agent_email} / {sim.agent_password}")
-    print(f"  manager: {sim.manager_email} / {sim.manager_password}")
-    print(f'  AsyncAgentChat("{sim.agent_email}", "...", base_url="{url}")')
-    if config.faults != Faults():
-        print(f"  faults:  {config.faults}")
+    faults = config.faults.describe()
+    if faults != "none":
+        print(f"faults: {faults}")
+    for line in shell_lines(sim.environment(url)):
+        print(line)
     anyio.run(_serve_until_stopped, serve, sim, sock)
     return 0
+
+
+#: The comment before the ``export`` lines ``agentchat simulate`` prints.
+ENVIRONMENT_COMMENT: Final = "# The agent (AGENTCHAT_*), and a manager for the Manager-only calls:"
+
+
+def shell_lines(environment: dict[str, str]) -> list[str]:
+    """A comment, then one ``export NAME=value`` line per variable, each value
+    quoted for a POSIX shell: lines a user can paste into the shell that will run
+    their programs."""
+    exports = [f"export {name}={shlex.quote(value)}" for name, value in environment.items()]
+    return [ENVIRONMENT_COMMENT, *exports]
 
 
 async def _serve_until_stopped(serve: Any, sim: Any, sock: Any) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -73,17 +75,37 @@ def wait_until_serving(process: subprocess.Popen[str], url: str) -> None:
             return
 
 
+def banner(process: subprocess.Popen[str]) -> list[str]:
+    """What the simulator printed before serving: up to the last ``export`` line."""
+    assert process.stdout is not None
+    lines = [process.stdout.readline().rstrip("\n")]
+    while not lines[-1].startswith("export AGENTCHAT_MANAGER_PASSWORD="):
+        line = process.stdout.readline()
+        assert line, f"the banner ended early: {lines}"
+        lines.append(line.rstrip("\n"))
+    return lines
+
+
+def exported(lines: list[str]) -> dict[str, str]:
+    """The variables of the banner's ``export NAME=value`` lines, unquoted as a shell would."""
+    variables: dict[str, str] = {}
+    for line in lines:
+        if line.startswith("export "):
+            [word] = shlex.split(line.removeprefix("export "))
+            name, _, value = word.partition("=")
+            variables[name] = value
+    return variables
+
+
 def credentials(process: subprocess.Popen[str]) -> dict[str, tuple[str, str]]:
     """The accounts the simulator printed: ``{"agent": (email, password), ...}``."""
-    assert process.stdout is not None
-    banner = [process.stdout.readline() for _ in range(3)]
-    assert banner[0].startswith("AgentChat simulator on http://127.0.0.1:"), banner
-    accounts: dict[str, tuple[str, str]] = {}
-    for line in banner[1:]:
-        role, _, account = line.strip().partition(":")
-        email, _, password = account.strip().partition(" / ")
-        accounts[role] = (email, password)
-    return accounts
+    lines = banner(process)
+    assert lines[0].startswith("AgentChat simulator on http://127.0.0.1:"), lines
+    env = exported(lines)
+    return {
+        "agent": (env["AGENTCHAT_EMAIL"], env["AGENTCHAT_PASSWORD"]),
+        "manager": (env["AGENTCHAT_MANAGER_EMAIL"], env["AGENTCHAT_MANAGER_PASSWORD"]),
+    }
 
 
 class Wire:
@@ -245,6 +267,54 @@ def test_simulate_casing_camel_answers_in_camel_case() -> None:
     assert len(items) > 0
     assert all("chatId" in item and "ChatID" not in item for item in items)
     assert {"agentId", "roleId", "emailAddress"} <= set(answer)
+
+
+def test_simulate_prints_the_environment_as_shell_lines_and_the_faults_in_words() -> None:
+    faults = ("--error-rate", "*:503:0.1", "--drop-after", "0.02", "--expire-every", "5")
+    with simulate(*faults) as (process, url):
+        lines = banner(process)
+        assert lines == [
+            f"AgentChat simulator on {url} (Ctrl+C stops it)",
+            "faults: 10% 503 on every endpoint (Retry-After 1 s), drop 2% after processing, "
+            "sessions expire every 5 s",
+            "# The agent (AGENTCHAT_*), and a manager for the Manager-only calls:",
+            f"export AGENTCHAT_BASE_URL={url}",
+            "export AGENTCHAT_EMAIL=jack.rabbit@example.com",
+            "export AGENTCHAT_PASSWORD=agent-password-1",
+            "export AGENTCHAT_MANAGER_EMAIL=thandi.nkosi@example.com",
+            "export AGENTCHAT_MANAGER_PASSWORD=manager-password-1",
+        ]
+        # Pasted into a shell, the lines give a program the client's settings:
+        # AsyncAgentChat() without arguments logs on as the agent.
+        shell = shutil.which("sh")
+        if shell is None:  # pragma: no cover - every POSIX system has one
+            pytest.skip("no sh to paste the lines into")
+        program = (
+            "import asyncio, os\n"
+            "from agentchat import AsyncAgentChat\n"
+            "async def main() -> None:\n"
+            "    async with AsyncAgentChat(max_retries=10) as chat:\n"
+            "        chats = await chat.get_chat_list()\n"
+            "    print(len(chats), os.environ['AGENTCHAT_MANAGER_EMAIL'])\n"
+            "asyncio.run(main())\n"
+        )
+        script = "\n".join([*lines[2:], f'exec {shlex.quote(sys.executable)} -c "$PROGRAM"'])
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("AGENTCHAT_")}
+        done = subprocess.run(  # noqa: S603 - sh with our own script
+            [shell, "-c", script], env={**clean, "PROGRAM": program},
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["30", "thandi.nkosi@example.com"]
+
+
+def test_simulate_without_faults_prints_no_fault_line() -> None:
+    with simulate("--seed", "5") as (process, url):
+        lines = banner(process)
+    assert lines[0] == f"AgentChat simulator on {url} (Ctrl+C stops it)"
+    assert lines[1].startswith("# ")
+    assert not any("faults" in line for line in lines)
+    assert exported(lines)["AGENTCHAT_BASE_URL"] == url
 
 
 def test_help_lists_the_commands_and_the_fault_options(

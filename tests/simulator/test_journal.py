@@ -141,21 +141,24 @@ def test_the_seed_has_every_kind_of_record() -> None:
     assert roles.count(2) >= 1
     assert roles.count(1) >= 3
     assert sum(1 for a in state.agents.values() if a.status_id == 4) >= 2
-    assert len(state.departments) == 3
+    assert len(state.departments) == 8
     assert all(d.welcome_new and d.welcome_returning for d in state.departments.values())
-    assert len(state.tag_groups) >= 2
-    assert len(state.tags) >= 6
+    menu = [d.department_id for d in state.departments.values() if d.include_in_welcome_menu]
+    assert menu == [1, 2, 3]
+    assert len(state.tag_groups) == 5
+    assert len(state.tags) == 22
     assert len(state.canned_responses) >= 3
     assert len(state.customers) == 20
     assert len(state.chats) == 30
     for department in state.departments:
-        assert any(
+        waiting = any(
             c.status == UNASSIGNED and c.department_id == department for c in state.chats.values()
         )
+        assert waiting == (department in menu)  # back-office queues start empty
     assert {c.status for c in state.chats.values()} == {"unassigned", "open", "closed"}
     messages = [m for c in state.chats.values() for m in c.messages]
     assert {m.sender for m in messages} == {"customer", "agent"}
     assert any(m.attachment for m in messages)
     assert [d.enabled for d in state.working_hours.values()] == [True] * 5 + [False] * 2
-    assert (len(state.reports), len(state.recipients), len(state.schedules)) == (3, 2, 1)
+    assert (len(state.reports), len(state.recipients), len(state.schedules)) == (3, 2, 2)
     assert state.settings["CompanyName"] == "Channel Mobile Demo"

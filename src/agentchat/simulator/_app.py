@@ -81,24 +81,54 @@ SESSION_EXPIRED: Final = "Session expired or invalid"
 class Simulator:
     """A local AgentChat server: in-memory state, business rules, dialects and faults.
 
-    ::
+    Each simulator starts from the seed data (agents and a manager, departments,
+    tags, canned responses, customers, chats in every state, reports,
+    recipients, settings), which holds every example ID of the API reference:
+    chat 407, department 8, tag 22... A test builds one, reaches it in process
+    through `transport()` (no socket) or serves it on a loopback port with
+    `serve_in_thread()`, and then looks at what it did: `state`, `journal`,
+    `requests`, `faults_injected`.
 
+    Example:
+        ```python
         sim = Simulator(SimulatorConfig(seed=1))
         async with AsyncAgentChat(
             sim.agent_email, sim.agent_password,
             base_url="http://127.0.0.1", transport=sim.transport(),
         ) as chat:
-            chat_list = await chat.get_chat_list()
+            grabbed = await chat.grab_chat()
+        assert [entry.endpoint for entry in sim.journal] == ["GrabChat"]
+        ```
 
-    ``app`` is the Starlette ASGI app (serve it with uvicorn for real sockets);
-    ``transport()`` an in-process httpx transport to it. ``state`` is the data,
-    ``journal`` every unsafe operation processed (``JournalEntry``),
-    ``requests`` the API requests that got past fault injection (by endpoint),
-    ``faults_injected`` the faults injected (by kind).
+    Args:
+        config: How it behaves: seed, timing, casing, faults. Default:
+            `SimulatorConfig()`.
+        clock: A monotonic clock in seconds (default `time.monotonic`). It
+            drives session expiry, `expire_every`, the journal's times and the
+            simulated wall clock (`now()`); a test passes a function it
+            controls to expire sessions without waiting.
 
-    ``clock`` (default ``time.monotonic``) drives session expiry, the journal's
-    times and the simulated wall clock (``now()``); a test can pass a function
-    it controls to expire sessions without waiting.
+    Attributes:
+        config (SimulatorConfig): The configuration it was built with.
+        state (State): Everything it stores, keyed by ID (`state.chats`,
+            `state.customers`, `state.agents`...). Tests may read it and, to
+            set a scene, change it.
+        journal (list[JournalEntry]): Every unsafe operation processed
+            (SendMessage, AddComment, GrabChat, the Create* calls, the password
+            calls), in order: what a test checks "exactly once" against.
+        requests (collections.Counter[str]): API requests that got past fault
+            injection, by endpoint name (`sim.requests["GetChatList"]`).
+        agent_email (str): The seeded Agent's (RoleID 1) e-mail address.
+        agent_password (str): The seeded Agent's password.
+        manager_email (str): The seeded Manager's (RoleID 2) e-mail address.
+        manager_password (str): The seeded Manager's password.
+        demo_tag_id (int): An enabled tag, for demos.
+        app (starlette.applications.Starlette): The ASGI app; serve it with
+            uvicorn (or `serve()`, `serve_in_thread()`) for real sockets.
+
+    Raises:
+        RuntimeError: An endpoint of the client's route table has no handler
+            (a packaging error, not a usage one).
     """
 
     def __init__(
@@ -116,12 +146,10 @@ class Simulator:
         self.state: State = seed_state(self._rng, self._start_time)
         self.journal: list[JournalEntry] = []
         self.requests: collections.Counter[str] = collections.Counter()
-        #: The seeded Agent (RoleID 1) and Manager (RoleID 2) accounts.
         self.agent_email: str = AGENT_EMAIL
         self.agent_password: str = AGENT_PASSWORD
         self.manager_email: str = MANAGER_EMAIL
         self.manager_password: str = MANAGER_PASSWORD
-        #: An enabled tag, for demos.
         self.demo_tag_id: int = DEMO_TAG_ID
         self._faults = FaultInjector(self.config, clock=self._clock, expire=self.expire_sessions)
         self.app = Starlette(
@@ -142,24 +170,97 @@ class Simulator:
 
     @property
     def faults_injected(self) -> collections.Counter[str]:
-        """Faults injected so far, by kind (``"error_503"``, ``"drop_after"``, ...)."""
+        """Faults injected so far, by kind.
+
+        The kinds are `"error_429"` ... `"error_504"`, `"drop_before"`,
+        `"drop_after"`, `"malformed"` and `"expired"` (a forced expiry of
+        every session by `Faults.expire_every`).
+
+        Returns:
+            A live counter: it goes on counting as requests come in.
+        """
         return self._faults.counts
 
+    def environment(self, base_url: str) -> dict[str, str]:
+        """The environment variables that point a program at this simulator.
+
+        What `agentchat simulate` prints for a shell: `AGENTCHAT_BASE_URL`,
+        `AGENTCHAT_EMAIL` and `AGENTCHAT_PASSWORD` (the seeded Agent, which
+        `AsyncAgentChat()` reads when given no arguments),
+        `AGENTCHAT_MANAGER_EMAIL` and `AGENTCHAT_MANAGER_PASSWORD` (the seeded
+        Manager: a convention of the docs and examples, the client does not
+        read them), and `AGENTCHAT_API_KEY` when `SimulatorConfig.api_key` is
+        set.
+
+        Example:
+            ```python
+            with serve_in_thread(sim) as url:
+                env = {**os.environ, **sim.environment(url)}
+                subprocess.run([sys.executable, "bot.py"], env=env, check=True)
+            ```
+
+        Args:
+            base_url: Where the simulator is served, as `serve_in_thread()`
+                yields it (`"http://127.0.0.1:8000"`).
+
+        Returns:
+            Variable name to value, in the order above; a new dict each call.
+        """
+        environment = {
+            "AGENTCHAT_BASE_URL": base_url,
+            "AGENTCHAT_EMAIL": self.agent_email,
+            "AGENTCHAT_PASSWORD": self.agent_password,
+            "AGENTCHAT_MANAGER_EMAIL": self.manager_email,
+            "AGENTCHAT_MANAGER_PASSWORD": self.manager_password,
+        }
+        if self.config.api_key is not None:
+            environment["AGENTCHAT_API_KEY"] = self.config.api_key
+        return environment
+
     def now(self) -> datetime:
-        """The simulated wall-clock time (``start_time`` plus the clock's progress)."""
+        """The simulated wall-clock time.
+
+        Returns:
+            `SimulatorConfig.start_time` (or the time of construction) plus the
+            clock's progress since construction, in South African time (UTC+2)
+            unless `start_time` had another offset.
+        """
         return self._start_time + timedelta(seconds=self._clock() - self._clock_at_start)
 
     def transport(self) -> httpx.AsyncBaseTransport:
-        """An in-process transport to ``app``; dropped connections raise
-        ``httpx.RemoteProtocolError`` as they would over a socket."""
+        """An in-process httpx transport to `app`: no socket, no port.
+
+        Give it to the client as `AsyncAgentChat(..., base_url="http://127.0.0.1",
+        transport=sim.transport())`. Each call makes a new transport over the
+        same simulator, so several clients can share the simulator.
+
+        Returns:
+            A transport on which a dropped connection (`Faults.drop_before`,
+            `Faults.drop_after`) raises `httpx.RemoteProtocolError`, as it
+            would over a socket.
+        """
         return _InProcessTransport(self.app)
 
     def expire_sessions(self) -> None:
-        """Expire every session now: the next call with any token gets 401."""
+        """Expire every session now: the next call with any token gets 401.
+
+        The client then logs on again by itself and resends the call.
+        """
         self.state.sessions.clear()
 
     def other_department_id(self, department_id: int | None) -> int:
-        """An enabled department other than ``department_id`` (for transfers)."""
+        """An enabled department other than `department_id`, for transfers.
+
+        Args:
+            department_id: The department to avoid (a chat's current one), or
+                `None`.
+
+        Returns:
+            The lowest such DepartmentID.
+
+        Raises:
+            LookupError: No other department is enabled.
+        """
         for other in self.state.departments.values():
             if other.enabled and other.department_id != department_id:
                 return other.department_id
@@ -172,10 +273,25 @@ class Simulator:
         department_id: int | None = None,
         text: str | None = None,
     ) -> int:
-        """A customer starts a chat: unassigned, in a department's queue. Its ChatID.
+        """A customer starts a chat: unassigned, waiting in a department's queue.
 
-        By default a customer without an active chat (a new one if all have one),
-        a random enabled department and a random opening line.
+        The chat gets the department's auto tags and the customer's first
+        message, and is not journaled (customers are not API callers).
+
+        Args:
+            customer_id: Who starts it. Default: a customer without an active
+                chat, or a new customer when every one has one.
+            department_id: Whose queue it waits in (any department, enabled or
+                not). Default: a random enabled department of the welcome menu
+                (`IncludeInWelcomeMenu`), as a customer picks one.
+            text: The customer's first message. Default: a random opening line.
+
+        Returns:
+            The new chat's ChatID.
+
+        Raises:
+            LookupError: `customer_id` or `department_id` names nothing, or no
+                department is both enabled and in the welcome menu.
         """
         state, rng = self.state, self._rng
         if customer_id is None:
@@ -185,10 +301,14 @@ class Simulator:
         else:
             raise LookupError(f"no customer with CustomerID {customer_id}")
         if department_id is None:
-            enabled = [d.department_id for d in state.departments.values() if d.enabled]
-            if not enabled:
-                raise LookupError("there is no enabled department for a new chat")
-            department_id = rng.choice(enabled)
+            menu = [
+                d.department_id
+                for d in state.departments.values()
+                if d.enabled and d.include_in_welcome_menu
+            ]
+            if not menu:
+                raise LookupError("there is no enabled department in the welcome menu")
+            department_id = rng.choice(menu)
         elif department_id not in state.departments:
             raise LookupError(f"no department with DepartmentID {department_id}")
         now = self.now()
@@ -202,7 +322,18 @@ class Simulator:
         return chat.chat_id
 
     def customer_says(self, chat_id: int, text: str) -> int:
-        """The chat's customer sends a message. Its MessageID."""
+        """The chat's customer sends a message (in any state of the chat).
+
+        Args:
+            chat_id: The chat.
+            text: What the customer writes.
+
+        Returns:
+            The new message's MessageID.
+
+        Raises:
+            KeyError: There is no chat `chat_id`.
+        """
         chat = self.state.chats[chat_id]
         message = MessageRecord(
             message_id=self.state.new_id("message"), sender="customer", text=text,
@@ -212,11 +343,20 @@ class Simulator:
         return message.message_id
 
     async def run_life(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
-        """Customers come and talk: every ``new_chat_interval`` seconds a new chat
-        arrives in a queue, and now and then a customer in an open chat writes.
+        """Customers come and talk, until cancelled.
 
-        For a task group: ``await tg.start(sim.run_life)``; runs until cancelled
-        (returns at once when ``new_chat_interval`` is ``None``).
+        Every `SimulatorConfig.new_chat_interval` seconds a new chat arrives
+        (`new_chat()`; skipped while no welcome-menu department is enabled),
+        and half the time a customer of an open chat writes. `serve()` and
+        `serve_in_thread()` run it; in process, start it in a task group:
+        `await tg.start(sim.run_life)`.
+
+        Args:
+            task_status: Set by `TaskGroup.start()`; reports the start at once.
+
+        Returns:
+            At once when `new_chat_interval` is `None`; otherwise it never
+            returns (cancel it).
         """
         task_status.started()
         interval = self.config.new_chat_interval
@@ -224,7 +364,7 @@ class Simulator:
             return
         while True:
             await anyio.sleep(interval)
-            with contextlib.suppress(LookupError):  # every department disabled: nobody comes
+            with contextlib.suppress(LookupError):  # no department to choose: nobody comes
                 self.new_chat()
             open_chats = [c for c in self.state.chats.values() if c.status == OPEN]
             if open_chats and self._rng.random() < 0.5:

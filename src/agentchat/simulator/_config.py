@@ -88,33 +88,57 @@ def _positive_or_none(_: Any, attribute: attrs.Attribute[Any], value: float | No
 
 @attrs.frozen(kw_only=True)
 class Faults:
-    """What goes wrong, and how often. Every probability is rolled per request on
-    a ``random.Random`` seeded from ``SimulatorConfig.seed``, so a run repeats.
+    """What goes wrong, and how often.
 
-    In the order they are applied to a request:
+    Every probability is rolled per request on a `random.Random` seeded from
+    `SimulatorConfig.seed`, so a run repeats. The faults apply to a request in
+    this order:
 
-    * ``error_rates``: per endpoint name (or ``"*"`` for every endpoint without
-      its own entry), HTTP status -> probability; 429, 500, 502, 503 and 504 are
-      supported. An injected error is answered *before* anything is processed:
-      no state changes, nothing is journaled, the session is not refreshed.
-      429 and 503 carry ``Retry-After: retry_after``.
-    * ``drop_before``: the connection is dropped before the request is
-      processed (nothing changed).
-    * ``drop_after``: the request is processed (state changed, journal written)
-      and then the connection is dropped instead of answering.
-    * ``malformed``: a 2xx body is replaced by garbage (JSON cut in half; a CSV
-      by bytes that are not UTF-8).
-    * ``expire_every``: every session is expired every N seconds of the
-      simulator's clock (checked on each request).
+    1. `error_rates`: an error status is answered *before* anything is
+       processed: no state changes, nothing is journaled, the session is not
+       refreshed. 429 and 503 carry `Retry-After: retry_after`.
+    2. `drop_before`: the connection is dropped before the request is
+       processed (nothing changed).
+    3. The request is processed.
+    4. `drop_after`: the request was processed (state changed, journal
+       written), then the connection is dropped instead of answering.
+    5. `malformed`: a 2xx body is replaced by garbage (JSON cut in half; a CSV
+       by bytes that are not UTF-8).
 
-    ``drop_before``, ``drop_after`` and ``malformed`` are a probability for every
-    endpoint, or a mapping of endpoint name (or ``"*"``) to probability.
+    `expire_every` expires every session every N seconds of the simulator's
+    clock (checked on each request). `describe()` says it all in words.
+
+    Example:
+        ```python
+        Faults(error_rates={"*": {503: 0.1}, "SendMessage": {500: 0.05}}, drop_after=0.02)
+        ```
+
+    Attributes:
+        error_rates: Endpoint name (or `"*"` for every endpoint without an
+            entry of its own) to {HTTP status: probability}; the statuses are
+            429, 500, 502, 503 and 504, and an endpoint's probabilities add up
+            to at most 1.
+        retry_after: Seconds sent in `Retry-After` with injected 429 and 503
+            answers.
+        drop_before: Probability of dropping the connection before processing:
+            one for every endpoint, or a mapping of endpoint name (or `"*"`) to
+            probability.
+        drop_after: Probability of processing, then dropping the connection:
+            one for every endpoint, or a mapping as for `drop_before`.
+        expire_every: Seconds between forced expiries of every session; `None`:
+            never.
+        malformed: Probability of a garbled 2xx body: one for every endpoint,
+            or a mapping as for `drop_before`.
+
+    Raises:
+        ValueError: An unknown endpoint name, a status that cannot be injected,
+            a probability outside 0..1 (or rates adding up to more than 1), a
+            negative `retry_after` or an `expire_every` that is not > 0.
     """
 
     error_rates: Mapping[str, Mapping[int, float]] = attrs.field(
         factory=dict, converter=_freeze_error_rates
     )
-    #: Seconds sent in ``Retry-After`` with injected 429 and 503 answers.
     retry_after: float = attrs.field(default=0.0, validator=_non_negative)
     drop_before: Rate = attrs.field(default=0.0, converter=_freeze_rate)
     drop_after: Rate = attrs.field(default=0.0, converter=_freeze_rate)
@@ -122,37 +146,136 @@ class Faults:
     malformed: Rate = attrs.field(default=0.0, converter=_freeze_rate)
 
     def error_statuses(self, endpoint: str) -> list[tuple[int, float]]:
-        """The (status, probability) pairs that apply to ``endpoint``, by status."""
+        """The error statuses that may be injected on an endpoint.
+
+        Args:
+            endpoint: An API name (`"SendMessage"`).
+
+        Returns:
+            (status, probability) pairs, by status; none for an endpoint
+            without errors.
+        """
         rates = self.error_rates.get(endpoint, self.error_rates.get("*", {}))
         return sorted((status, p) for status, p in rates.items() if p > 0)
 
     @staticmethod
     def rate(rate: Rate, endpoint: str) -> float:
-        """The probability ``rate`` gives ``endpoint``."""
+        """The probability a rate gives an endpoint.
+
+        Args:
+            rate: `drop_before`, `drop_after` or `malformed`.
+            endpoint: An API name.
+
+        Returns:
+            The endpoint's own probability, else that of `"*"`, else 0.
+        """
         if isinstance(rate, Mapping):
             return rate.get(endpoint, rate.get("*", 0.0))
         return rate
 
+    def describe(self) -> str:
+        """These faults in words, as `agentchat simulate` prints them.
+
+        Example:
+            ```python
+            Faults(error_rates={"*": {503: 0.1}}, drop_after=0.02, expire_every=5).describe()
+            # '10% 503 on every endpoint, drop 2% after processing, sessions expire every 5 s'
+            ```
+
+        `Retry-After` is mentioned when 429 or 503 is injected and
+        `retry_after` is not 0.
+
+        Returns:
+            One line: the faults separated by commas, or `"none"`.
+        """
+        parts = [_describe_errors(self.error_rates, self.retry_after)]
+        parts.append(_describe_rate(self.drop_before, "drop", when=" before processing"))
+        parts.append(_describe_rate(self.drop_after, "drop", when=" after processing"))
+        parts.append(_describe_rate(self.malformed, "garble", what=" of the answers"))
+        if self.expire_every is not None:
+            parts.append(f"sessions expire every {_seconds(self.expire_every)}")
+        return ", ".join(part for part in parts if part) or "none"
+
+
+def _percent(probability: float) -> str:
+    return f"{round(probability * 100, 4):g}%"
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:g} s"
+
+
+def _where(endpoint: str, rates: Mapping[str, object]) -> str:
+    if endpoint != "*":
+        return f"on {endpoint}"
+    return "on every other endpoint" if len(rates) > 1 else "on every endpoint"
+
+
+def _describe_errors(error_rates: Mapping[str, Mapping[int, float]], retry_after: float) -> str:
+    parts: list[str] = []
+    retry = False
+    for endpoint in sorted(error_rates, key=lambda name: (name == "*", name)):
+        statuses = [(status, p) for status, p in sorted(error_rates[endpoint].items()) if p > 0]
+        if not statuses:
+            continue
+        retry = retry or any(status in (429, 503) for status, _ in statuses)
+        each = " and ".join(f"{_percent(p)} {status}" for status, p in statuses)
+        parts.append(f"{each} {_where(endpoint, error_rates)}")
+    if parts and retry and retry_after > 0:
+        parts[-1] += f" (Retry-After {_seconds(retry_after)})"
+    return ", ".join(parts)
+
+
+def _describe_rate(rate: Rate, verb: str, *, what: str = "", when: str = "") -> str:
+    """``drop 2% after processing``, ``garble 5% of the answers on GetChatList and 1%
+    on every other endpoint``; empty when nothing is injected."""
+    if not isinstance(rate, Mapping):
+        return f"{verb} {_percent(rate)}{what}{when}" if rate > 0 else ""
+    each = [
+        f"{_percent(p)} {_where(endpoint, rate)}"
+        for endpoint, p in sorted(rate.items(), key=lambda item: (item[0] == "*", item[0]))
+        if p > 0
+    ]
+    if not each:
+        return ""
+    first, space, where = each[0].partition(" ")
+    each[0] = f"{first}{what}{space}{where}"
+    return f"{verb} {' and '.join(each)}{when}"
+
 
 @attrs.frozen(kw_only=True)
 class SimulatorConfig:
-    """How a ``Simulator`` behaves.
+    """How a `Simulator` behaves: its data, timing, dialect and faults.
 
-    * ``seed``: seeds the generated data (agents, customers, chats...) and the
-      fault rolls; the same seed gives the same run.
-    * ``session_idle_timeout``: seconds without an authenticated call before a
-      session token expires (any authenticated call, KeepAlive included,
-      refreshes it). Measured on the simulator's clock.
-    * ``casing``: ``"pascal"`` (``ChatID``) or ``"camel"`` (``chatId``) keys in
-      JSON answers; setting names inside GetSettings are data and keep theirs.
-    * ``latency``: seconds added to every request before it is looked at.
-    * ``new_chat_interval``: with ``run_life()`` running, a customer starts a
-      new chat this often (seconds); ``None``: never.
-    * ``faults``: see ``Faults``.
-    * ``api_key``: when set, every request must carry it in the ``apikey``
-      header (else ``403``).
-    * ``start_time``: the simulated wall-clock time at start (seed data is dated
-      relative to it); ``None``: now, in South African time (UTC+2).
+    Example:
+        ```python
+        SimulatorConfig(seed=3, casing="camel", faults=Faults(drop_after=0.02))
+        ```
+
+    Attributes:
+        seed: Seeds the generated data (customers, chat histories, times) and
+            the fault rolls: the same seed gives the same run. The reference's
+            example records are there whatever the seed.
+        session_idle_timeout: Seconds without an authenticated call before a
+            session token expires (any authenticated call, KeepAlive included,
+            refreshes it), on the simulator's clock.
+        casing: `"pascal"` (`ChatID`, like an ASP.NET server out of the box) or
+            `"camel"` (`chatId`) keys in JSON answers; setting names inside
+            GetSettings are data and keep theirs.
+        latency: Seconds added to every request before it is looked at.
+        new_chat_interval: With `Simulator.run_life()` running (as it does
+            when served), a customer starts a new chat this often, in seconds;
+            `None`: never.
+        faults: What goes wrong; see `Faults`.
+        api_key: When set, every request must carry it in the `apikey` header
+            (else 403).
+        start_time: The simulated wall-clock time at start (the seed data is
+            dated relative to it; a naive time is taken as UTC+2); `None`: now,
+            in South African time (UTC+2).
+
+    Raises:
+        ValueError: A negative `latency`, a `session_idle_timeout` or
+            `new_chat_interval` that is not > 0, or an unknown `casing`.
     """
 
     seed: int = 0

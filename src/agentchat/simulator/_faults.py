@@ -48,10 +48,11 @@ _NOT_UTF8: Final = b"\x80\x81\xfe"
 class ConnectionDropped(Exception):
     """Raised by the simulator's app to drop the connection mid-response.
 
-    Over uvicorn this closes the socket (uvicorn logs it as an exception in the
-    ASGI application; filter ``uvicorn.error`` records whose ``exc_info`` is this
-    class to silence it). ``Simulator.transport()`` turns it into
-    ``httpx.RemoteProtocolError``.
+    A client never sees it: over uvicorn it closes the socket (uvicorn logs it
+    as an exception in the ASGI application; `serve()` and `serve_in_thread()`
+    filter those records out of the `uvicorn.error` logger), and
+    `Simulator.transport()` turns it into `httpx.RemoteProtocolError`. Code
+    that runs `Simulator.app` under another ASGI server or transport meets it.
     """
 
 

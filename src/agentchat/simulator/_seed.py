@@ -1,14 +1,51 @@
 """The data a new simulator starts with, generated from its seed.
 
 A small South African contact centre: one manager and four agents (three of
-them Online), three departments with welcome messages, tag groups and tags,
-canned responses, twenty customers and thirty chats in every state (waiting in
-each department's queue, open with an agent, closed) with message histories and
-a few attachments, Monday-to-Friday working hours, three reports, two
-recipients, a report schedule and the company settings.
+them Online), three departments in the welcome menu and five back-office ones,
+five tag groups with 22 tags, canned responses, twenty customers and thirty
+chats in every state (waiting in each welcome-menu department's queue, open with
+an agent, closed) with message histories and a few attachments,
+Monday-to-Friday working hours, three reports, two recipients, two report
+schedules, a pending password reset and the company settings.
 
-Fixed names and credentials (the ``*_EMAIL``/``*_PASSWORD`` constants) do not
-depend on the seed; customers, phone numbers, chat histories and times do.
+**The reference's example IDs exist**, whatever the seed, so that every example
+call of the API reference (and of the README) works against a fresh simulator:
+
+==========================  =================================================
+Record                      Seeded as
+==========================  =================================================
+AgentID 3                   Priya Naidoo, Agent, Online, departments 2 and 3
+                            (AssignChat's and UpdateAgent's example agent)
+DepartmentID 1, 4, 8        1 Reception (with 2 Sales, 3 Support: the welcome
+                            menu); 4 Billing ... 8 After hours: enabled,
+                            not in the welcome menu, nobody works in them
+TagGroupID 1, 5             1 Product Enquiries; 5 Complaints
+TagID 1, 2, 3, 22           1 Warranty Enquiries, 2 Pricing, 3 Delivery
+                            (group 1, enabled); 22 Warranty claim (group 5)
+ChatID 406                  waiting (unassigned) in 3 Support: the agent's
+                            GrabChat never takes it (AssignChat, ExportChat,
+                            CloseChat examples)
+ChatID 407                  open with the seeded Agent, customer 1 (AddTag,
+                            RemoveTag examples)
+ChatID 408                  open with the seeded Agent (SendMessage; a chat
+                            ReAssignChat can move)
+CustomerID 1                Joe the Jester, +27821231234, joe@example.com,
+                            talking in chat 407 (AddComment, UpdateCustomer)
+CustomerID 2                reachable at the reference's FindCustomer
+                            example number, 112798647 (stored +112798647)
+CannedResponseID 1, 2       opening hours, greeting
+ReportID 1; RecipientID 1   Chat volumes; Zakes Mthini
+RecipientID 2               Ann Example (DeleteRecipient's example)
+ScheduleID 1, 2             both for recipient 1 (DeleteReportSchedule's
+                            example is 2)
+ResetCode                   76897132458762458761243, a pending reset of
+                            Maria Santos (agent 5): SetPassword's example
+==========================  =================================================
+
+Every other chat is numbered from 409, oldest first. Fixed names and
+credentials (the ``*_EMAIL``/``*_PASSWORD`` constants) and the records above do
+not depend on the seed; the other customers, phone numbers, chat histories and
+times do.
 """
 
 from __future__ import annotations
@@ -44,12 +81,21 @@ from ._state import (
 )
 
 __all__ = [
+    "AGENTS_CHAT_ID",
     "AGENT_EMAIL",
     "AGENT_PASSWORD",
+    "CUSTOMER_LINES",
     "DEMO_TAG_ID",
+    "JOES_CHAT_ID",
+    "JOE_EMAIL",
+    "JOE_MOBILE",
+    "JOE_THE_JESTER",
     "MANAGER_EMAIL",
     "MANAGER_PASSWORD",
-    "CUSTOMER_LINES",
+    "REFERENCE_MOBILE",
+    "REFERENCE_RESET_AGENT_ID",
+    "REFERENCE_RESET_CODE",
+    "WAITING_CHAT_ID",
     "seed_state",
 ]
 
@@ -59,6 +105,19 @@ AGENT_EMAIL: Final = "jack.rabbit@example.com"
 AGENT_PASSWORD: Final = "agent-password-1"  # noqa: S105 - published test account
 #: An enabled tag ("Warranty Enquiries") for demos.
 DEMO_TAG_ID: Final = 1
+#: The reference's example customer (CustomerID 1) and their mobile number.
+JOE_THE_JESTER: Final = "Joe the Jester"
+JOE_MOBILE: Final = "+27821231234"
+JOE_EMAIL: Final = "joe@example.com"
+#: FindCustomer's example number in the reference (112798647), customer 2's.
+REFERENCE_MOBILE: Final = "+112798647"
+#: SetPassword's example ResetCode: a pending reset of Maria Santos (agent 5).
+REFERENCE_RESET_CODE: Final = "76897132458762458761243"
+REFERENCE_RESET_AGENT_ID: Final = 5
+#: The reference's example chats: waiting in Support, and two open with the Agent.
+WAITING_CHAT_ID: Final = 406
+JOES_CHAT_ID: Final = 407
+AGENTS_CHAT_ID: Final = 408
 
 _AGENTS: Final = (
     # name, email, password, role, status, departments
@@ -70,16 +129,31 @@ _AGENTS: Final = (
 )
 
 _DEPARTMENTS: Final = (
+    # name, name in the welcome menu (None: not in the menu)
     ("Reception", "General enquiries"),
     ("Sales", "Buy a product"),
     ("Support", "Help with a product"),
+    # Back-office departments: reached by TransferChat only, nobody works in them.
+    ("Billing", None),
+    ("Retentions", None),
+    ("Collections", None),
+    ("Complaints", None),
+    ("After hours", None),
 )
 
 _TAG_GROUPS: Final = (
     ("Product Enquiries", True, ("Warranty Enquiries", "Pricing", "Delivery")),
     ("Outcome", True, ("Resolved", "Escalated", "Follow-up")),
     ("Archived", False, ("Legacy",)),
-)
+    ("Products", True, (
+        "Handsets", "SIM cards", "Data bundles", "Contracts", "Prepaid airtime",
+        "Accessories", "Home internet",
+    )),
+    ("Complaints", True, (
+        "Billing error", "Network coverage", "Late delivery", "Damaged goods",
+        "Porting delay", "Refund request", "Service complaint", "Warranty claim",
+    )),
+)  # fmt: skip
 
 _CANNED: Final = (
     ("opening hours", "We are open from 08:00 to 17:00, Monday to Friday."),
@@ -151,8 +225,8 @@ def seed_state(rng: random.Random, start: datetime) -> State:
         state.departments[department_id] = DepartmentRecord(
             department_id=department_id,
             name=name,
-            include_in_welcome_menu=True,
-            name_in_menu=menu_name,
+            include_in_welcome_menu=menu_name is not None,
+            name_in_menu=menu_name or name,
             welcome_returning=(
                 "Welcome back #CUSTOMERNAME#. You are number #POSITIONINQUEUE# in the "
                 "#DEPARTMENTNAME# queue"
@@ -161,7 +235,7 @@ def seed_state(rng: random.Random, start: datetime) -> State:
                 "Welcome to #DEPARTMENTNAME#. You are number #POSITIONINQUEUE# in the queue. "
                 "We process your personal information in line with POPIA."
             ),
-            menu_index=department_id,
+            menu_index=department_id if menu_name is not None else None,
             auto_tag_ids=[2] if name == "Sales" else [],
         )
     for response_id, (name, text) in enumerate(_CANNED, 1):
@@ -198,6 +272,12 @@ def seed_state(rng: random.Random, start: datetime) -> State:
         schedule_id=1, recipient_id=1, report_id=1, format="CSV", grouping=["WEEK"],
         delivery="EMAIL", scheduled_days=[1, 2, 3, 4, 5], scheduled_time="16:30",
     )  # fmt: skip
+    state.schedules[2] = ReportScheduleRecord(
+        schedule_id=2, recipient_id=1, report_id=2, format="PDF", grouping=["MONTH"],
+        delivery="EMAIL", scheduled_days=[1], scheduled_time="08:00",
+    )  # fmt: skip
+    # Maria asked for a new password; the e-mailed link carries the reference's code.
+    state.reset_codes[REFERENCE_RESET_CODE] = REFERENCE_RESET_AGENT_ID
     state.settings.update(
         {
             "CompanyName": "Channel Mobile Demo",
@@ -219,7 +299,10 @@ def _mobile(rng: random.Random) -> str:
 def _seed_customers_and_chats(state: State, rng: random.Random, start: datetime) -> None:
     names = list(_CUSTOMER_NAMES)
     rng.shuffle(names)
-    numbers: set[str] = set()
+    # Customer 1 is the reference's example customer (no draw changes: a swap).
+    joe = names.index(JOE_THE_JESTER)
+    names[0], names[joe] = names[joe], names[0]
+    numbers: set[str] = {JOE_MOBILE, REFERENCE_MOBILE}
     for customer_id, name in enumerate(names, 1):
         number = _mobile(rng)
         while number in numbers:
@@ -233,18 +316,30 @@ def _seed_customers_and_chats(state: State, rng: random.Random, start: datetime)
             email_address=f"{first}{customer_id}@example.com" if rng.random() < 0.6 else None,
             comment="Prefers to be called after 17:00" if customer_id % 7 == 0 else None,
         )
+    joe_record = state.customers[1]
+    joe_record.mobile_number, joe_record.email_address = JOE_MOBILE, JOE_EMAIL
+    state.customers[2].mobile_number = REFERENCE_MOBILE
     customers = list(state.customers)
-    # Nine chats waiting, three in each department's queue, a few minutes old.
+    # Joe talks to the seeded Agent (the first open chat below); customer 10 waits.
+    customers[0], customers[9] = customers[9], customers[0]
+    reference: dict[int, ChatRecord] = {}
+    # Nine chats waiting, three in each welcome-menu department's queue, a few
+    # minutes old; the third (in Support, where the Agent does not work) is 406.
     waits = rng.sample(range(2, 55), 9)
     for index, customer_id in enumerate(customers[:9]):
         created = start - timedelta(minutes=waits[index], seconds=rng.randrange(60))
-        _chat(state, rng, customer_id, index % 3 + 1, created, UNASSIGNED, None, start)
-    # Eight open chats with agents; the first two with the seeded Agent.
+        chat = _chat(state, rng, customer_id, index % 3 + 1, created, UNASSIGNED, None, start)
+        if index == 2:
+            reference[WAITING_CHAT_ID] = chat
+    # Eight open chats with agents; the first two with the seeded Agent (407 with
+    # Joe, and 408).
     for index, customer_id in enumerate(customers[9:17]):
         created = start - timedelta(minutes=rng.randrange(10, 240))
         agent_id = 2 if index < 2 else rng.choice((2, 3, 4))
         department_id = rng.choice(state.agents[agent_id].department_ids)
-        _chat(state, rng, customer_id, department_id, created, OPEN, agent_id, start)
+        chat = _chat(state, rng, customer_id, department_id, created, OPEN, agent_id, start)
+        if index < 2:
+            reference[(JOES_CHAT_ID, AGENTS_CHAT_ID)[index]] = chat
     # Thirteen closed chats: the last three customers only have closed ones.
     history = customers[17:] + rng.sample(customers[:17], 10)
     for index, customer_id in enumerate(history):
@@ -255,16 +350,24 @@ def _seed_customers_and_chats(state: State, rng: random.Random, start: datetime)
         agent_id = rng.choice((1, 2, 3, 4))
         department_id = rng.choice(state.agents[agent_id].department_ids)
         _chat(state, rng, customer_id, department_id, created, CLOSED, agent_id, start)
-    # Renumber chats oldest first, as a database would have numbered them.
-    chats = sorted(state.chats.values(), key=lambda c: c.created)
+    # The reference's example chats keep its IDs (406..408); the others are
+    # numbered oldest first from 409, as a database would have numbered them.
+    # Messages are numbered chat by chat, oldest chat first.
+    chosen = {id(chat) for chat in reference.values()}
+    others = sorted((c for c in state.chats.values() if id(c) not in chosen), key=_created)
     state.chats.clear()
-    message_id = 0
-    for chat_id, chat in enumerate(chats, 406):  # the reference's example IDs are 406..408
+    for chat_id, chat in [*sorted(reference.items()), *enumerate(others, 409)]:
         chat.chat_id = chat_id
         state.chats[chat_id] = chat
+    message_id = 0
+    for chat in sorted(state.chats.values(), key=_created):
         for message in chat.messages:
             message_id += 1
             message.message_id = message_id
+
+
+def _created(chat: ChatRecord) -> datetime:
+    return chat.created
 
 
 def _chat(
@@ -276,7 +379,7 @@ def _chat(
     status: ChatStatus,
     agent_id: int | None,
     limit: datetime,
-) -> None:
+) -> ChatRecord:
     """A chat with a history of messages, every time in it before ``limit``."""
     chat = ChatRecord(
         chat_id=len(state.chats) + 1, customer_id=customer_id, department_id=department_id,
@@ -318,3 +421,4 @@ def _chat(
         chat.closed_at = min(when + timedelta(minutes=rng.randrange(1, 10)), limit)
         chat.tag_ids.append(rng.choice((4, 5, 6)))
     state.chats[chat.chat_id] = chat
+    return chat

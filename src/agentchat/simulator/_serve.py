@@ -72,7 +72,18 @@ async def _run(server: uvicorn.Server, sock: socket.socket, simulator: Simulator
 
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
-    """A listening socket for ``serve(sock=...)``; port 0 takes a free one."""
+    """A listening socket for `serve(sock=...)`.
+
+    Args:
+        host: The IPv4 address to bind.
+        port: The port; 0 takes a free one (read it with `sock.getsockname()`).
+
+    Returns:
+        A non-blocking socket, listening.
+
+    Raises:
+        OSError: The address cannot be bound (the port is taken, say).
+    """
     return _bind(host, port)
 
 
@@ -84,10 +95,27 @@ async def serve(
     log_level: str = "info",
     sock: socket.socket | None = None,
 ) -> None:
-    """Serve ``simulator`` in this asyncio loop until cancelled or signalled.
+    """Serve a simulator in this asyncio loop until cancelled or signalled.
 
-    On ``host:port``, or on ``sock`` when given (see ``bind()``), which is closed
-    at the end either way.
+    What `agentchat simulate` runs: uvicorn on `host:port` (or on `sock`),
+    with the simulator's life (`Simulator.run_life()`: new chats every
+    `new_chat_interval`) beside it. Ctrl+C (SIGINT) or SIGTERM stops it.
+
+    Example:
+        ```python
+        asyncio.run(serve(Simulator(), port=8000))
+        ```
+
+    Args:
+        simulator: The simulator to serve.
+        host: The IPv4 address to bind, when `sock` is not given.
+        port: The port to bind, when `sock` is not given.
+        log_level: uvicorn's log level (`"info"`, `"warning"`...).
+        sock: A listening socket to serve on instead (see `bind()`); it is
+            closed at the end either way.
+
+    Raises:
+        OSError: `host:port` cannot be bound.
     """
     if sock is None:
         sock = _bind(host, port)
@@ -101,10 +129,35 @@ async def serve(
 def serve_in_thread(
     simulator: Simulator, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"
 ) -> Iterator[str]:
-    """Serve ``simulator`` from a background thread; yield its base URL.
+    """Serve a simulator from a background thread, for the length of a block.
 
-    On exit the server stops (open connections are closed) and the thread is
-    joined. Only loopback hosts are meant here: this is a test server.
+    The server (uvicorn, and the simulator's life: `Simulator.run_life()`)
+    runs on an asyncio loop of its own in a daemon thread, so the caller may be
+    asyncio, trio or plain synchronous code. On exit the server stops (open
+    connections are closed) and the thread is joined. Only loopback hosts are
+    meant here: this is a test server.
+
+    Example:
+        ```python
+        with serve_in_thread(sim) as url:
+            async with AsyncAgentChat(sim.agent_email, sim.agent_password, base_url=url) as chat:
+                ...
+        ```
+
+    Args:
+        simulator: The simulator to serve.
+        host: The IPv4 address to bind.
+        port: The port; 0 (the default) takes a free one.
+        log_level: uvicorn's log level.
+
+    Yields:
+        The base URL, such as `"http://127.0.0.1:50123"`; give it to
+        `AsyncAgentChat(base_url=...)` or `Simulator.environment()`.
+
+    Raises:
+        OSError: `host:port` cannot be bound.
+        RuntimeError: The server failed to start, or did not start within 10
+            seconds.
     """
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]

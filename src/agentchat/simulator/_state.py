@@ -210,13 +210,28 @@ class SessionRecord:
 
 @attrs.frozen(kw_only=True)
 class JournalEntry:
-    """One unsafe operation the simulator processed (SendMessage, AddComment,
-    GrabChat, the Create* calls, RequestPasswordReset, SetPassword).
+    """One unsafe operation the simulator processed, in `Simulator.journal`.
 
-    ``time`` is the simulator clock's reading, ``at`` the simulated wall-clock
-    time; ``agent_id``/``agent_email`` the caller (``None`` for SetPassword,
-    which needs no session); ``fields`` the operation's key values in snake_case
-    (``chat_id``, ``message_text``, ``customer_id``, ``created_id``...).
+    The unsafe operations are SendMessage, AddComment, GrabChat, the Create*
+    calls, RequestPasswordReset and SetPassword: those a client must never send
+    twice. A call refused (4xx) or answered with an injected error is not
+    journaled; one processed and then dropped (`Faults.drop_after`) is.
+
+    Example:
+        ```python
+        sent = [e.fields["chat_id"] for e in sim.journal if e.endpoint == "SendMessage"]
+        assert len(sent) == len(set(sent))  # one message per chat
+        ```
+
+    Attributes:
+        endpoint: The API name (`"SendMessage"`).
+        time: The simulator clock's reading when it was processed.
+        at: The simulated wall-clock time (`Simulator.now()`).
+        agent_id: The caller's AgentID (`None` for SetPassword, which needs no
+            session).
+        agent_email: The caller's e-mail address (`None` for SetPassword).
+        fields: The operation's key values in snake_case: `chat_id`,
+            `message_text`, `customer_id`, `created_id` (the new record's ID)...
     """
 
     endpoint: str
