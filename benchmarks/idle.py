@@ -52,6 +52,7 @@ import pstats
 import queue
 import re
 import resource
+import shlex
 import ssl
 import subprocess
 import sys
@@ -79,7 +80,8 @@ SPARE_FDS: Final = 256
 PROFILE_LINES: Final = 12
 
 _SIMULATOR_URL: Final = re.compile(r"AgentChat simulator on (http://127\.0\.0\.1:\d+)")
-_SIMULATOR_AGENT: Final = re.compile(r"agent:\s+(\S+) / (\S+)")
+#: The ``export AGENTCHAT_...=value`` lines ``agentchat simulate`` prints (values shell-quoted).
+_SIMULATOR_EXPORT: Final = re.compile(r"export (AGENTCHAT_\w+)=(.*)$")
 
 
 @dataclass(frozen=True)
@@ -228,9 +230,10 @@ def simulator_server() -> Iterator[Server]:
             lines.put("")
 
         threading.Thread(target=read_lines, daemon=True).start()
-        url = email = password = ""
+        url = ""
+        exported: dict[str, str] = {}
         deadline = time.monotonic() + SERVER_STARTUP_TIMEOUT
-        while not (url and email):
+        while not (url and {"AGENTCHAT_EMAIL", "AGENTCHAT_PASSWORD"} <= exported.keys()):
             try:
                 line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
@@ -239,8 +242,9 @@ def simulator_server() -> Iterator[Server]:
                 raise RuntimeError(f"the simulator exited ({process.poll()})")
             if found := _SIMULATOR_URL.search(line):
                 url = found.group(1)
-            elif found := _SIMULATOR_AGENT.search(line):
-                email, password = found.group(1), found.group(2)
+            elif found := _SIMULATOR_EXPORT.match(line.strip()):
+                exported[found.group(1)] = " ".join(shlex.split(found.group(2)))
+        email, password = exported["AGENTCHAT_EMAIL"], exported["AGENTCHAT_PASSWORD"]
         yield Server(url, email, password, "agentchat simulate")
     finally:
         stop_process(process, 10)

@@ -75,6 +75,7 @@ import queue
 import random
 import re
 import resource
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -144,7 +145,13 @@ TEXTS: Final = (
 )
 
 _URL: Final = re.compile(r"AgentChat simulator on (http://127\.0\.0\.1:\d+)")
-_ACCOUNT: Final = re.compile(r"^\s*(agent|manager):\s+(\S+) / (\S+)\s*$")
+#: The ``export AGENTCHAT_...=value`` lines ``agentchat simulate`` prints (values shell-quoted).
+_EXPORT: Final = re.compile(r"export (AGENTCHAT_\w+)=(.*)$")
+#: The accounts those lines give: role -> (e-mail variable, password variable).
+_ACCOUNTS: Final = {
+    "agent": ("AGENTCHAT_EMAIL", "AGENTCHAT_PASSWORD"),
+    "manager": ("AGENTCHAT_MANAGER_EMAIL", "AGENTCHAT_MANAGER_PASSWORD"),
+}
 
 
 @dataclass(frozen=True)
@@ -877,9 +884,10 @@ def process_server(seed: int) -> Iterator[Server]:
             assert process.stdout is not None
             lines = _lines(process.stdout)
             url = ""
-            accounts: dict[str, tuple[str, str]] = {}
+            exported: dict[str, str] = {}
+            wanted = {name for names in _ACCOUNTS.values() for name in names}
             deadline = time.monotonic() + SERVER_STARTUP_TIMEOUT
-            while not (url and len(accounts) == 2):
+            while not (url and wanted <= exported.keys()):
                 try:
                     line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
                 except queue.Empty:
@@ -890,8 +898,12 @@ def process_server(seed: int) -> Iterator[Server]:
                     raise RuntimeError(f"the simulator exited ({process.poll()}): {tail}")
                 if found := _URL.search(line):
                     url = found.group(1)
-                elif found := _ACCOUNT.match(line):
-                    accounts[found.group(1)] = (found.group(2), found.group(3))
+                elif found := _EXPORT.match(line.strip()):
+                    exported[found.group(1)] = " ".join(shlex.split(found.group(2)))
+            accounts = {
+                role: (exported[email], exported[password])
+                for role, (email, password) in _ACCOUNTS.items()
+            }
             yield Server(url, "agentchat simulate (child process)", accounts, pid=process.pid)
             if process.poll() is not None:
                 errors.seek(0)
