@@ -4,8 +4,8 @@ The first half reads ``tests/data/endpoints.json`` and turns it into calls: whic
 fields a call gives, their values in the documented wire types, and the Python
 arguments a method takes for them. Nothing here knows an endpoint by name except
 the few facts the data cannot say (the ``FALLBACK_EXAMPLES``, ``ATTACHMENT_FIELDS``,
-``EXCLUSIVE`` and ``ECHOED`` tables). The second half holds hypothesis strategies
-for JSON values and for instances of the public models.
+``EXCLUSIVE``, ``ECHOED`` and ``REQUIRED_BY_CLIENT`` tables). The second half holds
+hypothesis strategies for JSON values and for instances of the public models.
 """
 
 from __future__ import annotations
@@ -62,6 +62,9 @@ BASE64_FIELDS: Final = frozenset({"AttachmentData"})
 EXCLUSIVE: Final[Mapping[str, tuple[str, ...]]] = {"add_tag": ("chat_id", "customer_id")}
 #: A documented field the client also sends under a second name (contract: AddTag).
 ECHOED: Final[Mapping[tuple[str, str], str]] = {("AddTag", "CustomrID"): "CustomerID"}
+#: Fields the reference marks optional that the client requires, as keyword-only
+#: parameters without a default (contract: AddTag must name the tag it adds).
+REQUIRED_BY_CLIENT: Final = frozenset({("AddTag", "TagID")})
 
 Variant = Literal["example", "full", "minimal"]
 VARIANTS: Final[tuple[Variant, ...]] = ("example", "full", "minimal")
@@ -162,12 +165,17 @@ def chosen(endpoint: Mapping[str, Any], variant: Variant) -> list[tuple[Field, A
     Values are the reference's examples where it has usable ones, else synthesized.
     """
     group = EXCLUSIVE.get(endpoint["python"], ())
+    keywords = required_keywords(endpoint)
     out: list[tuple[Field, Any]] = []
     for field in fields(endpoint):
         if variant == "minimal":
-            use = field.required or (bool(group) and field.python == group[0])
+            use = (
+                field.required
+                or field.python in keywords
+                or (bool(group) and field.python == group[0])
+            )
         elif variant == "example":
-            use = field.required or field.example is not None
+            use = field.required or field.python in keywords or field.example is not None
         else:
             use = field.python not in group or field.python == group[-1]
         if use:
@@ -300,6 +308,12 @@ def with_argument(
 def required_params(endpoint: Mapping[str, Any]) -> list[str]:
     """The Python names of the required fields, in documented order, without repeats."""
     return list(dict.fromkeys(f.python for f in fields(endpoint) if f.required))
+
+
+def required_keywords(endpoint: Mapping[str, Any]) -> list[str]:
+    """The Python names of the fields the client requires though the reference marks
+    them optional (``REQUIRED_BY_CLIENT``): keyword-only, without a default."""
+    return [f.python for f in fields(endpoint) if (endpoint["name"], f.wire) in REQUIRED_BY_CLIENT]
 
 
 def optional_params(endpoint: Mapping[str, Any]) -> list[str]:

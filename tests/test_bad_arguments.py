@@ -5,15 +5,17 @@ Driven by the endpoint table (``tests/data/endpoints.json``, read by
 (the "full" call of ``test_conformance``) but one, which takes each bad value of
 its kind in turn, on every method that has a parameter of that kind:
 
-* a lone surrogate in every text, text list item, enum or ID given as text, the
+* a lone surrogate in every text, text list item, enum given as text, the
   attachment's name and MIME type, and the settings' names and values (httpx
   failed to encode one into a query, aiohttp dropped it, JSON sent an escape);
 * a dict, a dict view, a set, a frozenset, a generator, an iterator, a mapping
   proxy (and a range, for numbers) for every list parameter (a dict went out as
   its keys);
 * a 401-digit integer, its negative and a 5,001-digit one (past what ``str()``
-  converts) for every integer: parameter, ID given as an int, enum number, list
-  item, weekday, setting.
+  converts) for every integer: parameter, ID, enum number, list item, weekday,
+  setting;
+* digits as a ``str`` (``"419"``) for every ID and ID list item: one rule, one
+  message, whatever the wire's type for the field.
 
 Then settings on their own: nested 100,000 levels deep, containing themselves,
 huge, or past int64. Every case also checks that no request reached the fake
@@ -41,6 +43,7 @@ from .strategies import (
     call_arguments,
     chosen,
     expected_body,
+    fields,
     hints,
     optional_params,
     required_params,
@@ -75,8 +78,6 @@ def kind(annotation: Any) -> str:
     members = union_members(annotation)
     if members in ([str], [int], [bool]):
         return {str: "text", int: "int", bool: "bool"}[members[0]]
-    if members == [int, str]:
-        return "id_text"
     if members == [Attachment]:
         return "attachment"
     if len(members) == 2 and int in members:
@@ -111,7 +112,6 @@ SURROGATES: Final[Mapping[str, list[Bad]]] = {
         Bad("a surrogate pair (not a character in a str)", lambda: "x\ud83d\ude00", SURROGATE),
     ],
     "texts": [Bad("an item with a surrogate", lambda: ["ok", "a\udfffb"], "[1] must be")],
-    "id_text": [Bad("digits and a surrogate", lambda: "40\udfff8")],
     "int_enum": [Bad("a number and a surrogate", lambda: "2\udfff")],
     "str_enum": [Bad("a value and a surrogate", lambda: "open\udfff")],
     "attachment": [
@@ -155,7 +155,6 @@ HUGE_INTS: Final[Mapping[str, list[Bad]]] = {
         Bad("minus 401 digits", lambda: -HUGE),
         Bad("5,001 digits", lambda: HUGER),
     ],
-    "id_text": [Bad("401 digits", lambda: HUGE), Bad("5,001 digits", lambda: HUGER)],
     "int_enum": [Bad("401 digits", lambda: HUGE), Bad("5,001 digits", lambda: HUGER)],
     "ids": [Bad("a 401-digit item", lambda: [1, HUGE]), Bad("a 5,001-digit item", lambda: [HUGER])],
     "weekdays": [
@@ -282,7 +281,94 @@ def test_every_parameter_is_covered() -> None:
         lists += params_of(endpoint, NON_LISTS)
         numbers += params_of(endpoint, HUGE_INTS)
     assert len(ENDPOINTS) == 42
-    assert (len(texts), len(lists), len(numbers)) == (47, 9, 41)
+    assert (len(texts), len(lists), len(numbers)) == (46, 9, 41)
+
+
+# -- IDs: one rule, one message ------------------------------------------------------
+
+
+def id_params(endpoint: Mapping[str, Any]) -> list[str]:
+    """The endpoint's ID parameters: an int or a list of ints for a field named ``...ID``
+    (whatever its wire type: SendMessage sends its ChatID as a string). Not the enums
+    (``role_id``, ``status_id``): they take a member or its number."""
+    annotations = hints(endpoint["python"])
+    return list(
+        dict.fromkeys(
+            f.python
+            for f in fields(endpoint)
+            if f.wire.endswith("ID") and kind(annotations[f.python]) in ("int", "ids")
+        )
+    )
+
+
+ID_ENDPOINTS: Final = [
+    pytest.param(endpoint, id=endpoint["name"]) for endpoint in ENDPOINTS if id_params(endpoint)
+]
+
+
+def id_refusal(name: str) -> str:
+    return f"{name} must be an int ID from 1 to 2147483647, got str '419' (write int('419'))"
+
+
+def test_every_id_parameter_is_an_int() -> None:
+    """Each ID parameter is typed ``int`` or ``Sequence[int]`` (``| None`` when optional):
+    no ``int | str``. The enums named ``..._id`` (``Role | int``) are not IDs."""
+    found = []
+    for endpoint in ENDPOINTS:
+        annotations = hints(endpoint["python"])
+        for param in dict.fromkeys(f.python for f in fields(endpoint)):
+            if param.endswith(("_id", "_ids")) and kind(annotations[param]) != "int_enum":
+                assert union_members(annotations[param]) in ([int], [Sequence[int]]), param
+                assert param in id_params(endpoint), param
+                found.append(param)
+    assert len(found) == 33
+
+
+@pytest.mark.parametrize("endpoint", ID_ENDPOINTS)
+async def test_digits_are_no_id(api: FakeAgentChat, endpoint: dict[str, Any]) -> None:
+    """``"419"`` is refused by every ID parameter of every method with the same message
+    (an item of an ID list too), and nothing is sent."""
+    python = endpoint["python"]
+    annotations = hints(python)
+    args, kwargs = call_arguments(endpoint, chosen(endpoint, "full"))
+    route = endpoint_route(api, endpoint)
+    messages: dict[str, str] = {}
+    async with make_client() as client:
+        before = len(api.router.calls)
+        for param in id_params(endpoint):
+            listed = kind(annotations[param]) == "ids"
+            value: Any = ["419"] if listed else "419"
+            call_args, call_kwargs = with_argument(endpoint, args, kwargs, param, value)
+            with pytest.raises(InvalidRequestError) as caught:
+                await getattr(client, python)(*call_args, **call_kwargs)
+            messages[param] = str(caught.value)
+            expected = id_refusal(f"{param}[0]" if listed else param)
+            assert messages[param] == expected
+        assert len(api.router.calls) == before
+    assert route.call_count == (1 if endpoint["name"] == "AgentLogon" else 0)
+
+
+@pytest.mark.parametrize(
+    ("value", "got"),
+    [
+        (" 419 ", "got str ' 419 ' (write int(' 419 '))"),
+        ("0", "got str '0'"),
+        ("2147483648", "got str '2147483648'"),
+        ("4l9", "got str '4l9'"),
+        ("\u0664\u0661\u0669", "got str '\u0664\u0661\u0669'"),
+        (419.0, "got float 419.0"),
+        (True, "got bool True"),
+        (None, "got None"),
+        (0, "got 0"),
+        (2**31, "got 2147483648"),
+        (10**400, "got an int of 1329 bits"),
+    ],
+)
+def test_the_id_message_says_what_was_given(value: Any, got: str) -> None:
+    """Only text that ``int()`` turns into a valid ID gets the ``int(...)`` hint."""
+    with pytest.raises(InvalidRequestError) as caught:
+        check.identifier(value, "chat_id")
+    assert str(caught.value) == f"chat_id must be an int ID from 1 to 2147483647, {got}"
 
 
 # -- what is still accepted -----------------------------------------------------------

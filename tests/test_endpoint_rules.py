@@ -1,8 +1,9 @@
-"""Per-endpoint rules beyond the wire format: AddTag's either-or, GrabChat's "none",
+"""Per-endpoint rules beyond the wire format: AddTag's tag and either-or, GrabChat's "none",
 create calls' optional results, working hours and settings."""
 
 from __future__ import annotations
 
+import inspect
 import json
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 
 from agentchat import (
     Agent,
+    AsyncAgentChat,
     Chat,
     InvalidRequestError,
     ResponseFormatError,
@@ -39,6 +41,25 @@ async def test_add_tag_needs_exactly_one_of_chat_or_customer(api: FakeAgentChat)
     by_customer, by_chat = (json.loads(c.request.content) for c in route.calls)
     assert by_customer == {"CustomrID": 3, "CustomerID": 3, "TagID": 1}
     assert by_chat == {"ChatID": 407, "TagID": 1}
+
+
+async def test_add_tag_needs_the_tag(api: FakeAgentChat) -> None:
+    """The reference marks TagID optional, but a tag must be named: ``tag_id`` is a
+    required keyword, and ``tag_id=None`` is refused before sending like any bad ID."""
+    route = api.router.post("/api/AddTag").respond(200)
+    signature = inspect.signature(AsyncAgentChat.add_tag)
+    assert signature.parameters["tag_id"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert signature.parameters["tag_id"].default is inspect.Parameter.empty
+    async with make_client() as chat:
+        missing = r"^tag_id must be an int ID from 1 to 2147483647, got None$"
+        for where in ({"chat_id": 407}, {"customer_id": 3}, {}):
+            with pytest.raises(InvalidRequestError, match=missing):
+                await chat.add_tag(tag_id=None, **where)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="tag_id"):
+            await chat.add_tag(chat_id=407)  # type: ignore[call-arg]
+        with pytest.raises(InvalidRequestError, match="tag_id must be an int ID"):
+            await chat.add_tag(tag_id="1", chat_id=407)  # type: ignore[arg-type]
+    assert route.call_count == 0
 
 
 @pytest.mark.parametrize(

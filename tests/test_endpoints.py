@@ -92,7 +92,7 @@ async def test_send_message_with_an_attachment_from_bytes(api: FakeAgentChat) ->
     data = bytes(range(256)) * 10
     attachment = Attachment(name="image.jpg", content_type="image/jpeg", data=data)
     async with make_client() as chat:
-        await chat.send_message("408", "see attached", attachment=attachment)
+        await chat.send_message(408, "see attached", attachment=attachment)
     body = json.loads(route.calls.last.request.content)
     assert body["AttachmentName"] == "image.jpg"
     assert body["AttachmentType"] == "image/jpeg"

@@ -1,6 +1,7 @@
 """The client's machinery: configuration, lifecycle, options, and the call path.
 
-``AsyncAgentChat`` (``_client.py``) adds one method per endpoint on top of
+``AsyncAgentChat`` (``_client.py``) composes the endpoint mixins of
+``_endpoints/``, which add one method per endpoint on top of
 ``ClientBase._send`` / ``ClientBase._request``.
 """
 
@@ -266,12 +267,34 @@ class ClientBase:
         deadline: float | None = None,
         timeout: float | httpx.Timeout | None = None,
     ) -> C:
-        """A view of this client whose calls use other settings.
+        """A view of this client whose endpoint calls use other settings.
 
-        It shares the session, pool and lifecycle; ``None`` keeps a setting.
-        ``deadline`` bounds a whole call (queueing, retries, re-logon) in
-        seconds: past it a safe call raises ``APITimeoutError`` and an unsafe
-        one that may be on the wire ``OutcomeUnknownError``.
+        ```python
+        patient = chat.with_options(max_retries=5, deadline=30)
+        chats = await patient.get_chat_list()
+        ```
+
+        The view shares the session, the connection pool and the lifecycle
+        (it is not entered or left itself); the session's own calls
+        (`agent_logon()`, `agent_logoff()`, `keep_alive()`) keep the client's
+        settings. Nothing is sent.
+
+        Args:
+            max_retries: Retries of a call after its first attempt: an int >= 0.
+                `None` keeps the current one.
+            deadline: Seconds a whole call may take, queueing, retries and
+                re-logon included: a number > 0. Past it a read or idempotent
+                call raises `APITimeoutError`, an unsafe one that may be on the
+                wire `OutcomeUnknownError`. `None` keeps the current one (none
+                by default).
+            timeout: Seconds, or an `httpx.Timeout`, for every attempt, as the
+                constructor's `timeout`. `None` keeps the current one.
+
+        Returns:
+            A copy of this client with the settings given changed.
+
+        Raises:
+            InvalidRequestError: A bad `max_retries`, `deadline` or `timeout`.
         """
         changes: dict[str, Any] = {}
         if max_retries is not None:
@@ -286,7 +309,12 @@ class ClientBase:
 
     @property
     def agent(self) -> LogonResult | None:
-        """Who the session is logged on as (the last AgentLogon's answer)."""
+        """Who the session is logged on as.
+
+        Returns:
+            The last successful AgentLogon's answer, or `None` before the
+            client's block is entered.
+        """
         session = self._core.session
         return session.agent if session is not None else None
 
@@ -312,8 +340,14 @@ class ClientBase:
 
     @property
     def stats(self) -> ClientStats:
-        """Counters of logons, re-logons, retries and keep-alive ticks, and the
-        connections open in the library's own httpx pool."""
+        """What the client has done so far, for dashboards and tests.
+
+        Returns:
+            A frozen `ClientStats`: counts of logons, re-logons, retries and
+            keep-alive ticks (made, skipped, failed), all zero before the block
+            is entered, and the connections open in the library's own httpx
+            pool (`None` when the library did not create the pool).
+        """
         session, pipeline = self._core.session, self._core.pipeline
         if session is None or pipeline is None:
             return ClientStats(

@@ -6,6 +6,11 @@ documented field types: ``integer`` -> int, ``string`` -> str (even for IDs the
 reference types as strings), ``boolean`` -> bool (``"true"``/``"false"`` in a
 query), arrays -> lists.
 
+One rule for every ID (``identifier``, ``identifiers``, ``id_text``): an ``int``
+from 1 to ``INT32_MAX``, whatever the wire's type for it. A ``str`` is refused,
+even of digits (``"419"``), with the same message for every parameter:
+``chat_id must be an int ID from 1 to 2147483647, got str '419' (write int('419'))``.
+
 What every check holds to, whatever the transport:
 
 * text must encode as UTF-8: a lone surrogate (``"\\udfff"``) is refused, not
@@ -188,8 +193,30 @@ def integer(value: Any, name: str, *, minimum: int = 0) -> int:
 
 
 def identifier(value: Any, name: str) -> int:
-    """A positive int ID."""
-    return integer(value, name, minimum=1)
+    """An ID: an int from 1 to ``INT32_MAX``; not a bool, not a str (even of digits)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = int.__int__(value)  # a plain int: compared and sent as itself
+        if 1 <= number <= INT32_MAX:
+            return number
+    raise InvalidRequestError(
+        f"{name} must be an int ID from 1 to {INT32_MAX}, got {_what(value)}{_id_hint(value)}"
+    )
+
+
+def _what(value: Any) -> str:
+    """``value`` with its type, unless an int or ``None`` says it alone: ``str '419'``."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return got(value)
+    return f"{type(value).__name__} {got(value)}"
+
+
+def _id_hint(value: Any) -> str:
+    """`` (write int('419'))`` for text that ``int()`` turns into a valid ID, else nothing."""
+    if not isinstance(value, str):
+        return ""
+    text = str.__str__(value).strip()  # the characters, not a subclass's __str__ or __int__
+    valid = _ascii_digits(text) and 1 <= int(text) <= INT32_MAX
+    return f" (write int({got(value)}))" if valid else ""
 
 
 def identifiers(values: Any, name: str) -> list[int]:
@@ -218,12 +245,8 @@ def retries(value: Any, name: str) -> int:
 
 
 def id_text(value: Any, name: str) -> str:
-    """An ID that the wire takes as a string (``"408"``): a positive int or digits."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(identifier(value, name))
-    if isinstance(value, str) and _ascii_digits(value.strip()):
-        return str(identifier(int(value.strip()), name))
-    raise InvalidRequestError(f"{name} must be a positive ID (int or digits), got {got(value)}")
+    """An ID (``identifier``'s rule) for a field the wire types as a string: ``"408"``."""
+    return str(identifier(value, name))
 
 
 def boolean(value: Any, name: str) -> bool:
