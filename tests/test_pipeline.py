@@ -362,7 +362,7 @@ async def test_bad_input_is_refused_before_anything_is_sent(api: FakeAgentChat) 
 async def test_request_body_is_compact_json(api: FakeAgentChat) -> None:
     route = api.router.post("/api/SendMessage").respond(200)
     async with make_client() as chat:
-        await chat.send_message("408", "Hallo there")
+        await chat.send_message(408, "Hallo there")
     request = route.calls.last.request
     assert json.loads(request.content) == {"ChatID": "408", "MessageText": "Hallo there"}
     assert request.headers["content-type"] == "application/json"
