@@ -8,6 +8,11 @@
         chats = await chat.get_chat_list(chat_type="unassigned")
 """
 
+import types as _types
+import typing as _typing
+
+import attrs as _attrs
+
 from ._client import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -135,11 +140,36 @@ __all__ = [
     "__version__",
 ]
 
-# Errors show as ``agentchat.LogonError`` in tracebacks, not as the private
-# module that defines them (as httpx does). Not the attrs models: their string
-# annotations are resolved in the module named by ``__module__``.
+
+def _publish(obj: object) -> None:
+    """Make ``obj`` report ``agentchat`` as its module, as httpx's public names do.
+
+    ``help()``, ``repr()`` and tracebacks then say ``agentchat.ChatWorker``, not
+    the private module that defines it, and pickle finds classes (and so models
+    and errors) at ``agentchat.Chat``. A class's string annotations (``from
+    __future__ import annotations``) are looked up in the module its
+    ``__module__`` names, so they are resolved first, where they were written:
+    its own annotations become the types, and an attrs class's fields too
+    (``attrs.resolve_types``). attrs, cattrs and ``typing.get_type_hints`` then
+    never look a name up in ``agentchat``. A class whose annotations cannot be
+    resolved keeps its module (``tests/test_public_docs.py`` says so).
+    """
+    if isinstance(obj, type):
+        try:
+            hints = _typing.get_type_hints(obj, include_extras=True)
+            if _attrs.has(obj):
+                _attrs.resolve_types(obj)
+        except NameError:  # pragma: no cover - a name only known to type checkers
+            return
+        own = vars(obj).get("__annotations__")
+        if own:
+            for name in own:
+                own[name] = hints[name]
+    elif not isinstance(obj, _types.FunctionType):
+        return
+    obj.__module__ = __name__
+
+
 for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, type) and issubclass(_obj, BaseException):
-        _obj.__module__ = __name__
-del _name, _obj
+    _publish(globals()[_name])
+del _name

@@ -43,13 +43,20 @@ __all__ = [
     "timeouts",
 ]
 
-#: The documented host, over HTTPS.
 DEFAULT_BASE_URL: Final = "https://agentchat.abcsoftware.dnsalias.com"
-#: Sent as ``Version`` when neither ``version=`` nor ``AGENTCHAT_VERSION`` is set.
+"""The API's documented host, over HTTPS: ``base_url`` when neither it nor
+``AGENTCHAT_BASE_URL`` is given."""
+
 DEFAULT_VERSION: Final = "1"
-#: The largest answer read (as sent, and once decoded): a generous bound for
-#: real chat exports, so that no server can exhaust the process's memory.
+"""Sent as the ``Version`` query parameter when neither ``version=`` nor
+``AGENTCHAT_VERSION`` is given."""
+
 DEFAULT_MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
+"""64 MiB: the default ``max_response_bytes``, the largest answer read (as sent,
+and once decompressed). A generous bound for real chat exports, so that no
+server can exhaust the process's memory; a larger answer raises
+``ResponseFormatError``."""
+
 #: Connections in a pool the client creates itself (and so its concurrency).
 DEFAULT_MAX_CONNECTIONS: Final = 100
 #: How long leaving the ``async with`` block may spend on AgentLogoff.

@@ -40,10 +40,16 @@ BACKOFF_MAX: Final = 60.0
 class ChatEvent:
     """What changed about one chat between two polls of GetChatList.
 
-    ``kind`` is ``"new"`` (first time this watcher sees the chat), ``"changed"``
-    (any field differs from the previous poll, or it came back after being
-    gone) or ``"gone"`` (no longer listed; ``chat`` is how it was last seen).
-    ``previous`` is the chat as the poll before saw it, for ``"changed"``.
+    What a ``ChatWatcher`` yields.
+
+    Attributes:
+        kind: ``"new"``: the first time this watcher sees the chat (on the
+            first poll, every listed chat, unless ``skip_backlog``).
+            ``"changed"``: a field differs from the previous poll, or the chat
+            came back after being gone. ``"gone"``: no longer listed.
+        chat: The chat as this poll saw it; for ``"gone"``, as it was last seen.
+        previous: The chat as the poll before saw it, for a ``"changed"``
+            chat that did not come back from being gone; else ``None``.
     """
 
     kind: Literal["new", "changed", "gone"]
@@ -52,7 +58,34 @@ class ChatEvent:
 
 
 class ChatWatcher:
-    """The async iterator ``AsyncAgentChat.watch_chats()`` returns."""
+    """The async iterator of ``ChatEvent`` that ``AsyncAgentChat.watch_chats()`` returns.
+
+    Each step hands out an event it already has, or waits for the next poll,
+    polls GetChatList once and compares. Nothing runs in the background:
+    leaving an ``async for`` early, or cancelling the task that iterates, leaves
+    nothing behind. The iteration ends when the client's block is left, or on
+    ``aclose()``; use it as ``async with`` to make that end explicit.
+
+    Transient failures (connection errors, timeouts, 429 and 5xx, unreadable
+    bodies) back off with jitter, up to 60 seconds, and are never yielded.
+
+    Example:
+        ```python
+        async with chat.watch_chats("unassigned", interval=2) as events:
+            async for event in events:
+                if event.kind == "new":
+                    print("waiting:", event.chat.customer_name)
+        ```
+
+    Attributes:
+        polls: The polls that succeeded so far.
+        failures: The transient failures met so far (each was retried).
+
+    Raises:
+        LogonError: The session could not be re-established; the iteration ends.
+        APIStatusError: An error answer other than 429 and 5xx (a 4xx such as
+            ``PermissionDeniedError``, or a redirect); the iteration ends.
+    """
 
     def __init__(
         self,
@@ -75,7 +108,6 @@ class ChatWatcher:
         self._failures = 0
         self._ended = False
         self._stop = anyio.Event()
-        #: Polls made, and transient failures met (for dashboards and tests).
         self.polls = 0
         self.failures = 0
 
@@ -94,7 +126,10 @@ class ChatWatcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """End the iteration; safe to call more than once."""
+        """End the iteration: the next step raises ``StopAsyncIteration``.
+
+        Wakes an iteration waiting for its next poll. Safe to call more than once.
+        """
         self._ended = True
         self._pending.clear()
         self._stop.set()  # wakes an iteration waiting for its next poll

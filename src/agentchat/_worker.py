@@ -44,17 +44,56 @@ ChatHandler = Callable[["AsyncAgentChat", Chat], Awaitable[object]]
 
 @attrs.frozen(kw_only=True)
 class WorkerReport:
-    """What a worker did: chat IDs handled, failed (with the error's text), unfinished."""
+    """What a worker did: ``ChatWorker.report``, written when its block ends.
+
+    The chats the worker took, by how their handler ended, in the order they
+    ended.
+
+    Attributes:
+        handled: The IDs of the chats whose handler returned.
+        failed: ``(chat ID, "ValueError: ...")`` for each handler that raised:
+            the exception's type and text.
+        unfinished: The IDs of the chats whose handler was cancelled when
+            ``drain_timeout`` ran out: they stay assigned to the agent,
+            unanswered, and need someone's attention.
+        error: The fatal error that stopped the worker taking chats (e.g. a
+            ``LogonError``), as text; ``None`` when none did.
+    """
 
     handled: tuple[int, ...]
     failed: tuple[tuple[int, str], ...]
     unfinished: tuple[int, ...]
-    #: A fatal error that stopped the worker early (e.g. ``LogonError``), as text.
     error: str | None = None
 
 
 class ChatWorker:
-    """See the module docstring; made by ``AsyncAgentChat.chat_worker()``."""
+    """Grabs chats and runs a handler for each, at most N at a time, inside its block.
+
+    Made by ``AsyncAgentChat.chat_worker()``; used once, as ``async with``.
+    Inside the block a background task grabs chats (GrabChat) whenever a
+    handler slot is free, and runs ``await handler(chat, item)`` for each in
+    its own task; with nothing to grab it waits ``poll_interval`` seconds.
+    Each chat is handled at most once per worker, however it comes back.
+
+    Leaving the block (or ``stop()``) stops taking chats, waits up to
+    ``drain_timeout`` seconds for running handlers, cancels those still running,
+    and writes ``report``. Handlers are shielded from a cancellation of the code
+    around the worker, so leaving never takes longer than ``drain_timeout``.
+
+    Example:
+        ```python
+        async with chat.chat_worker(answer, max_concurrent=8) as worker:
+            while worker.error is None and not stopping.is_set():
+                with anyio.move_on_after(1):
+                    await stopping.wait()
+        print(worker.report.handled)
+        ```
+
+    A handler's exception is recorded in ``report.failed`` and the worker goes
+    on; transient GrabChat failures back off (up to 60 s) and retry; a fatal
+    one (``LogonError``, another 4xx) stops the taking of chats and sets
+    ``error``, but does not end your block.
+    """
 
     def __init__(
         self,
@@ -82,15 +121,41 @@ class ChatWorker:
         self._error: AgentChatError | None = None
         self._must_recover = False
         self._entered = False
-        self.report: WorkerReport | None = None
+        self._report: WorkerReport | None = None
 
     @property
     def error(self) -> AgentChatError | None:
-        """The fatal error that stopped taking chats, if one did."""
+        """The fatal error that stopped taking chats (e.g. ``LogonError``), if one did.
+
+        The worker does not end your block: check this while you wait.
+        """
         return self._error
 
+    @property
+    def report(self) -> WorkerReport:
+        """What the worker did: chats handled, failed and unfinished.
+
+        Written as the ``async with`` block ends (by an exception or a
+        cancellation too), so code after the block reads it without a check.
+
+        Raises:
+            RuntimeError: Read before the block ended. Read it after the block;
+                inside it, ``error`` says whether taking chats stopped.
+        """
+        if self._report is None:
+            state = "is still running" if self._entered else "was never entered"
+            raise RuntimeError(
+                f"ChatWorker.report is written when the `async with chat.chat_worker(...)` "
+                f"block ends, and this worker {state}: read worker.report after the block "
+                "(inside it, worker.error says whether taking chats stopped)"
+            )
+        return self._report
+
     def stop(self) -> None:
-        """Stop taking chats; running handlers go on (leaving the block drains them)."""
+        """Stop taking chats; running handlers go on (leaving the block drains them).
+
+        Safe to call more than once, and from a handler.
+        """
         self._stopping.set()
 
     async def __aenter__(self) -> ChatWorker:
@@ -127,7 +192,7 @@ class ChatWorker:
             await self._task_group.__aexit__(None, None, None)
         finally:
             # Written even when the surrounding scope's cancellation comes out here.
-            self.report = WorkerReport(
+            self._report = WorkerReport(
                 handled=tuple(self._handled),
                 failed=tuple(self._failed),
                 unfinished=tuple(self._unfinished),

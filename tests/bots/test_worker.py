@@ -17,7 +17,7 @@ import anyio
 import httpx
 import pytest
 
-from agentchat import AsyncAgentChat, Chat, ChatWorker, LogonError
+from agentchat import AsyncAgentChat, Chat, ChatWorker, LogonError, WorkerReport
 from agentchat.simulator import Faults, Simulator, SimulatorConfig, serve_in_thread
 
 from ..simulator.helpers import JACK, START, client
@@ -143,7 +143,6 @@ async def test_each_waiting_chat_is_handled_once_at_most_n_at_a_time() -> None:
     assert len(waiting) == 20
     assert set(handler.calls.values()) == {1}
     assert handler.peak == 3  # the limit was reached, never passed
-    assert report is not None
     assert sorted(report.handled) == sorted(waiting)
     assert (report.failed, report.unfinished, report.error) == ((), (), None)
     assert sorted(grabbed_by(sim, JACK)) == sorted(waiting)
@@ -174,7 +173,6 @@ async def test_a_chat_that_comes_back_is_not_handled_again() -> None:
                 await wait_for(lambda: grabbed_by(sim, JACK).count(returned[0]) == 2)
             report = worker.report
     assert set(handler.calls.values()) == {1}
-    assert report is not None
     assert sorted(report.handled) == sorted(waiting)
     assert sim.state.chats[returned[0]].agent_id == JACK  # it is ours again, handled once
 
@@ -192,7 +190,6 @@ async def test_handler_errors_are_reported_and_do_not_stop_the_worker() -> None:
             ) as worker:
                 await wait_for(lambda: set(handler.calls) == waiting)
             report = worker.report
-    assert report is not None
     assert dict(report.failed) == {
         chat_id: f"ValueError: no answer for chat {chat_id}" for chat_id in failing
     }
@@ -219,7 +216,6 @@ async def test_lost_grab_answers_are_recovered_and_no_chat_is_stranded() -> None
     assert sorted(grabbed) == sorted(waiting)  # each grabbed once, none twice
     assert set(handler.calls) == set(grabbed)  # every grabbed chat was handled ...
     assert set(handler.calls.values()) == {1}  # ... exactly once
-    assert report is not None
     assert sorted(report.handled) == sorted(grabbed)
     assert report.error is None
 
@@ -246,7 +242,6 @@ async def test_sessions_expiring_mid_run_over_sockets(
     assert stats.relogons == 2
     assert set(handler.calls.values()) == {1}
     assert sorted(grabbed_by(sim, JACK)) == sorted(waiting)  # no grab was processed twice
-    assert report is not None
     assert sorted(report.handled) == sorted(waiting)
     assert report.error is None
 
@@ -315,7 +310,6 @@ async def test_shutdown_drains_short_handlers_and_cancels_long_ones_over_sockets
             await anyio.sleep(5 * POLL)
             assert sim.requests["GrabChat"] == grabs  # no chat taken after leaving
     long, short = handler.started[:2], handler.started[2:]
-    assert report is not None
     assert sorted(report.unfinished) == sorted(long)
     assert sorted(report.handled) == sorted(short)
     assert sorted(handler.cancelled) == sorted(long)
@@ -359,7 +353,6 @@ async def test_the_report_is_written_when_the_scope_is_cancelled() -> None:
     with anyio.fail_after(10):
         worker = await _cancel_around_a_worker(sim, handler)
     first, second = handler.started
-    assert worker.report is not None
     assert (worker.report.handled, worker.report.unfinished) == ((first,), (second,))
 
 
@@ -378,7 +371,6 @@ async def test_stop_ends_taking_but_lets_running_handlers_finish() -> None:
                 await anyio.sleep(5 * POLL)
                 assert len(handler.started) == 2
             report = worker.report
-    assert report is not None
     assert sorted(report.handled) == sorted(handler.started)
     assert len(grabbed_by(sim, JACK)) == 2
 
@@ -406,9 +398,58 @@ async def test_revoked_credentials_stop_the_worker_with_the_error_over_sockets(
                 assert sim.requests["AgentLogon"] == logons
             report = worker.report
     assert isinstance(worker.error, LogonError)
-    assert report is not None
     assert report.error is not None
     assert "refused the credentials" in report.error
     assert set(handler.calls.values()) == {1}
     assert sorted(report.handled) == sorted(grabbed_by(sim, JACK))
     assert jacks_queue(sim)  # chats were left for others
+
+
+# -- the report --------------------------------------------------------------
+
+
+async def test_the_report_is_read_after_the_block_and_refused_inside_it() -> None:
+    sim = make_sim()
+    add_chats(sim, 2)
+    waiting = jacks_queue(sim)
+    handler = Recorder()
+    with anyio.fail_after(10):
+        async with client(sim) as chat:
+            async with chat.chat_worker(handler, poll_interval=POLL) as worker:
+                await wait_for(lambda: set(handler.finished) == waiting)
+                with pytest.raises(RuntimeError, match=r"still running: read worker\.report after"):
+                    _ = worker.report
+            report = worker.report
+    assert isinstance(report, WorkerReport)
+    assert sorted(report.handled) == sorted(waiting)
+    assert worker.report is report  # written once
+
+
+async def test_the_report_of_a_worker_never_entered_says_so() -> None:
+    sim = make_sim()
+    async with client(sim) as chat:
+        worker = chat.chat_worker(Recorder())
+        with pytest.raises(RuntimeError, match="never entered"):
+            _ = worker.report
+
+
+async def test_the_report_is_written_when_the_block_raises() -> None:
+    sim = make_sim()
+    add_chats(sim, 2)
+    handler = Recorder()
+    workers: list[ChatWorker] = []
+
+    async def fail_in_the_block(chat: AsyncAgentChat) -> None:
+        async with chat.chat_worker(handler, poll_interval=POLL) as worker:
+            workers.append(worker)
+            await wait_for(lambda: len(handler.finished) >= 1)
+            raise KeyError("the user's own error")
+
+    with anyio.fail_after(10):
+        async with client(sim) as chat:
+            with pytest.raises(KeyError, match="the user's own error"):
+                await fail_in_the_block(chat)
+    (worker,) = workers
+    assert worker.report.handled
+    assert sorted(worker.report.handled) == sorted(handler.finished)
+    assert worker.report.error is None

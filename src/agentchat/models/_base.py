@@ -12,12 +12,22 @@ _T_co = TypeVar("_T_co", covariant=True)
 
 @attrs.frozen(kw_only=True)
 class Model:
-    """Base of every response model.
+    """Base of every response model: frozen, slotted, keyword-only attrs classes.
 
-    The API reference documents no response bodies, so every model keeps what
-    it did not recognise in ``extra`` (wire key -> decoded JSON value) and the
-    whole decoded JSON it came from in ``raw``. Neither takes part in ``repr``;
-    ``raw`` takes no part in equality either.
+    The API reference documents no response bodies, so the models are read
+    leniently and lose nothing: each keeps what it did not recognise in
+    ``extra`` and the whole decoded JSON it came from in ``raw``. Neither takes
+    part in ``repr``; ``raw`` takes no part in equality either. Models compare
+    by value, hash, and pickle.
+
+    Attributes:
+        extra: The keys of the answer's object that no field matched, as sent,
+            with their decoded JSON values (``{"Mood": "happy"}``). Empty with
+            ``strict=True``, where an unknown key is a ``ResponseFormatError``.
+        raw: What the model was built from: the decoded JSON (for a list
+            model the whole body, for an item its own object; AgentLogon's
+            token masked), or for an export the CSV text (``ExportRow``: its
+            line as a dict). ``None`` for a model built in code.
     """
 
     extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False, hash=False)

@@ -13,14 +13,32 @@ __all__ = ["Agent", "Role", "Status"]
 
 
 class Role(enum.IntEnum):
-    """``RoleID``: what an agent may do."""
+    """``RoleID``: what an agent may do. Sent and read as its number.
+
+    ``create_agent()`` and ``update_agent()`` take a member or its number;
+    ``Agent.role`` reads one.
+
+    Attributes:
+        AGENT: ``1``: an agent, who handles chats.
+        MANAGER: ``2``: a manager, who may also make the administration calls
+            a server keeps for managers (creating agents, departments, tags...).
+    """
 
     AGENT = 1
     MANAGER = 2
 
 
 class Status(enum.IntEnum):
-    """``StatusID``: an agent's availability."""
+    """``StatusID``: an agent's availability. Sent and read as its number.
+
+    ``update_agent()`` takes a member or its number; ``Agent.status`` reads one.
+
+    Attributes:
+        OFFLINE: ``1``: offline.
+        BUSY: ``2``: busy.
+        ON_BREAK: ``3``: on a break (the reference's ``OnBreak``).
+        ONLINE: ``4``: online, available for chats.
+    """
 
     OFFLINE = 1
     BUSY = 2
@@ -30,11 +48,27 @@ class Status(enum.IntEnum):
 
 @attrs.frozen(kw_only=True)
 class Agent(Model):
-    """An agent (or manager) account.
+    """An agent (or manager) account, as CreateAgent may return it.
 
     ``role_id`` and ``status_id`` are kept as the server's integers, so an
     unknown value never makes a whole response unreadable; ``role`` and
     ``status`` give the enums when the value is one of the documented ones.
+
+    Attributes:
+        agent_id: The agent's ID (``AgentID``), the one the agent calls take.
+        name: The agent's name.
+        email_address: The email address the agent logs on with.
+        mobile_number: The agent's mobile number.
+        role_id: ``RoleID``: 1 agent, 2 manager (see ``role``).
+        status_id: ``StatusID``: 1 offline, 2 busy, 3 on break, 4 online (see
+            ``status``).
+        department_ids: The departments whose chats the agent takes
+            (``DepartmentID``).
+        notifications: The notifications the agent receives, as the server
+            names them (e.g. ``"UnassignedChatsWaiting"``).
+        enabled: Whether the account is enabled.
+        extra: Keys no field matched, with their values (see ``Model``).
+        raw: The decoded JSON it was read from (see ``Model``).
     """
 
     agent_id: int

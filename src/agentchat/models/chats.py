@@ -17,14 +17,25 @@ from ._base import Listing, Model
 
 __all__ = ["MAX_ATTACHMENT_BYTES", "Attachment", "Chat", "ChatList", "ChatType", "SentMessage"]
 
-#: The largest attachment the client accepts (25 MiB before base64 encoding).
-#: The reference documents no limit; this keeps a mistaken path from sending
-#: gigabytes to a chat.
 MAX_ATTACHMENT_BYTES: Final = 25 * 1024 * 1024
+"""The largest attachment the client accepts: 25 MiB, before base64 encoding.
+
+The reference documents no limit; this keeps a mistaken path from sending
+gigabytes to a chat. A larger ``Attachment`` raises ``InvalidRequestError``.
+"""
 
 
 class ChatType(str, enum.Enum):
-    """The chat types GetChatList can filter on."""
+    """The chat types GetChatList can filter on (its ``ChatType``), sent as the word.
+
+    ``get_chat_list(chat_type=...)`` and ``watch_chats()`` take a member or
+    its word (``"unassigned"``). ``Chat.status`` holds these words too.
+
+    Attributes:
+        OPEN: ``"open"``: assigned to an agent and going on.
+        UNASSIGNED: ``"unassigned"``: waiting in a department's queue for an agent.
+        CLOSED: ``"closed"``: ended.
+    """
 
     OPEN = "open"
     UNASSIGNED = "unassigned"
@@ -33,10 +44,27 @@ class ChatType(str, enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class Chat(Model):
-    """One chat as listed by GetChatList.
+    """One chat, as GetChatList lists it and GrabChat returns it.
 
     Only ``chat_id`` is required; the other fields are what AgentChat servers
     are known to send, ``None`` when absent. Anything else is in ``extra``.
+
+    Attributes:
+        chat_id: The chat's ID (``ChatID``), the one the chat calls take.
+        customer_id: The customer's ID (``CustomerID``).
+        customer_name: The customer's name.
+        mobile_number: The customer's mobile number.
+        department_id: The department whose queue the chat is in.
+        department_name: That department's name.
+        agent_id: The agent it is assigned to; ``None`` while unassigned.
+        agent_name: That agent's name.
+        status: ``"open"``, ``"unassigned"`` or ``"closed"`` (the ``ChatType``
+            words); any other text the server sends is kept as it is.
+        created: When the chat started.
+        last_message: The text of the latest message.
+        last_message_at: When the latest message came.
+        extra: Keys no field matched, with their values (see ``Model``).
+        raw: The decoded JSON it was read from (see ``Model``).
     """
 
     chat_id: int
@@ -59,6 +87,11 @@ class ChatList(Listing[Chat], Model):
 
     Reads as a tuple of them: ``for chat in chat_list``, ``len(chat_list)``,
     ``chat_list[0]`` and slices work.
+
+    Attributes:
+        chats: The chats, in the server's order.
+        extra: Keys no field matched, with their values (see ``Model``).
+        raw: The decoded JSON it was read from (see ``Model``).
     """
 
     chats: tuple[Chat, ...] = ()
@@ -70,8 +103,16 @@ class ChatList(Listing[Chat], Model):
 
 @attrs.frozen(kw_only=True)
 class SentMessage(Model):
-    """What SendMessage returned. The reference documents "no content", so the
-    fields are ``None`` unless the server says more."""
+    """What SendMessage returned.
+
+    The reference documents "no content", so the fields are ``None`` unless
+    the server says more.
+
+    Attributes:
+        message_id: The new message's ID (``MessageID``), if the server sent it.
+        extra: Keys no field matched, with their values (see ``Model``).
+        raw: The decoded JSON it was read from (see ``Model``).
+    """
 
     message_id: int | None = None
 
@@ -92,7 +133,26 @@ class Attachment:
     """A file to send with a message: its name, MIME type and raw bytes.
 
     The client base64-encodes ``data`` into the request; build one from bytes
-    you have, or from a file with ``Attachment.from_path()``.
+    you have, or from a file with ``Attachment.from_path()``. Checked when
+    built, so a bad one never reaches the server.
+
+    Example:
+        ```python
+        invoice = Attachment(name="invoice.pdf", content_type="application/pdf", data=pdf)
+        await chat.send_message(chat_id, "Your invoice", attachment=invoice)
+        ```
+
+    Attributes:
+        name: The file name the customer sees (``AttachmentName``); not empty.
+        content_type: Its MIME type, such as ``"image/png"`` (``AttachmentType``).
+        data: The file's bytes (a ``bytearray`` or ``memoryview`` is copied),
+            at most ``MAX_ATTACHMENT_BYTES``; its ``repr`` shows only the size.
+
+    Raises:
+        InvalidRequestError: ``name`` is empty or not a string, ``content_type``
+            is not a MIME type, ``data`` is not bytes or is over
+            ``MAX_ATTACHMENT_BYTES``, or ``name`` or ``content_type`` cannot be
+            encoded as UTF-8.
     """
 
     name: str
@@ -126,8 +186,21 @@ class Attachment:
         """Read a file into an attachment, guessing its MIME type from its name.
 
         Reads synchronously; for large files in a busy service, call it through
-        ``anyio.to_thread.run_sync``. Unknown types become
-        ``application/octet-stream``.
+        ``anyio.to_thread.run_sync``. The size is checked before the file is read.
+
+        Args:
+            path: The file to read.
+            name: The name the customer sees; the file's own name by default.
+            content_type: The MIME type; guessed from the file name by default
+                (``application/octet-stream`` when unknown).
+
+        Returns:
+            The attachment, ready for ``send_message(..., attachment=...)``.
+
+        Raises:
+            InvalidRequestError: The file is over ``MAX_ATTACHMENT_BYTES``, or
+                the name or type is not acceptable.
+            OSError: The file cannot be read (``FileNotFoundError``...).
         """
         filename = os.fspath(path)
         size = os.path.getsize(filename)

@@ -12,7 +12,21 @@ __all__ = ["Customer", "CustomerList"]
 
 @attrs.frozen(kw_only=True)
 class Customer(Model):
-    """A customer; ``chats`` is filled when FindCustomer was asked to include them."""
+    """A customer, as FindCustomer finds it.
+
+    Attributes:
+        customer_id: The customer's ID (``CustomerID``), the one
+            ``add_comment()`` and ``update_customer()`` take.
+        full_name: The customer's name.
+        mobile_number: The customer's mobile number, as FindCustomer searches it.
+        email_address: The customer's email address.
+        comment: The comment kept on the customer.
+        tag_ids: The tags on the customer (``TagID``).
+        chats: The customer's chats, when ``find_customer()`` was asked to
+            include them (``include_chats=True``); else empty.
+        extra: Keys no field matched, with their values (see ``Model``).
+        raw: The decoded JSON it was read from (see ``Model``).
+    """
 
     customer_id: int
     full_name: str | None = None
@@ -30,6 +44,11 @@ class CustomerList(Listing[Customer], Model):
 
     A server may answer with one customer object, a bare list, or a wrapped
     list; all three become this.
+
+    Attributes:
+        customers: The customers, in the server's order.
+        extra: Keys no field matched, with their values (see ``Model``).
+        raw: The decoded JSON it was read from (see ``Model``).
     """
 
     customers: tuple[Customer, ...] = ()

@@ -36,6 +36,15 @@ class ExportRow(Model):
     ``raw`` is the whole line as a dict of header -> cell text, typed columns
     included. A header that appears twice gets a suffix the second time
     (``"Notes"``, ``"Notes_2"``); the header as given is ``ChatExport.columns``.
+
+    Attributes:
+        date: When the message was sent.
+        sender: Who sent it.
+        message: Its text.
+        attachment: The attached file's name or link.
+        extra: The line's other columns, header -> cell text (``None`` where
+            the line was short).
+        raw: The whole line, header -> cell text.
     """
 
     date: datetime | None = None
@@ -52,6 +61,14 @@ class ChatExport(Listing[ExportRow], Model):
     ``export[0]`` work. ``columns`` is the header line as given; ``text`` is the CSV as the
     server sent it (taken out of its JSON string if it came in one, without a
     byte order mark), for saving or handing to another CSV reader.
+
+    Attributes:
+        chat_id: The ID of the chat asked for (not read from the body).
+        columns: The header line's cells, as given.
+        rows: One ``ExportRow`` per line, in the CSV's order.
+        text: The CSV as the server sent it (not in ``repr``).
+        extra: Empty: each row keeps its own other columns.
+        raw: The CSV text, as ``text``.
     """
 
     chat_id: int | None = None

@@ -11,7 +11,16 @@ __all__ = ["Recipient", "RecipientList"]
 
 @attrs.frozen(kw_only=True)
 class Recipient(Model):
-    """A report recipient (GetRecipients, CreateRecipient)."""
+    """A report recipient (GetRecipients, CreateRecipient).
+
+    Attributes:
+        recipient_id: Its ID (``RecipientID``), the one
+            ``create_report_schedule()`` and ``delete_recipient()`` take.
+        full_name: The recipient's name.
+        email_address: Where the reports are sent.
+        extra: Keys no field matched, with their values (see ``Model``).
+        raw: The decoded JSON it was read from (see ``Model``).
+    """
 
     recipient_id: int
     full_name: str | None = None
@@ -20,7 +29,13 @@ class Recipient(Model):
 
 @attrs.frozen(kw_only=True)
 class RecipientList(Listing[Recipient], Model):
-    """The recipients GetRecipients returned; reads as a tuple of them."""
+    """The recipients GetRecipients returned; reads as a tuple of them.
+
+    Attributes:
+        recipients: The recipients, in the server's order.
+        extra: Keys no field matched, with their values (see ``Model``).
+        raw: The decoded JSON it was read from (see ``Model``).
+    """
 
     recipients: tuple[Recipient, ...] = ()
 

@@ -19,7 +19,13 @@ class Settings(Model):
     The reference documents settings only by UpdateSettings' example,
     ``[{"CompanyName": "Channel"}]``; servers answer with an object, a list of
     one-key objects, or a list of ``{"Name": ..., "Value": ...}`` pairs, and all
-    three become ``values``. ``settings["CompanyName"]`` reads one.
+    three become ``values``. ``settings["CompanyName"]`` reads one; ``len()``
+    and iteration (over the names) work as on a mapping.
+
+    Attributes:
+        values: Setting name -> value (any JSON value), in the server's order.
+        extra: Keys no field matched, with their values (see ``Model``).
+        raw: The decoded JSON it was read from (see ``Model``).
     """
 
     values: Mapping[str, Any] = attrs.field(factory=dict, hash=False)

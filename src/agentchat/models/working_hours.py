@@ -17,7 +17,20 @@ _HHMM: Final = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
 class Weekday(enum.IntEnum):
-    """Day numbers as the API counts them: Monday is 1, Sunday 7 (ISO 8601)."""
+    """Day numbers as the API counts them: Monday is 1, Sunday 7 (ISO 8601).
+
+    Sent and read as the number. ``WorkingDay(day=...)`` and
+    ``create_report_schedule(scheduled_days=...)`` take a member or its number.
+
+    Attributes:
+        MONDAY: ``1``.
+        TUESDAY: ``2``.
+        WEDNESDAY: ``3``.
+        THURSDAY: ``4``.
+        FRIDAY: ``5``.
+        SATURDAY: ``6``.
+        SUNDAY: ``7``.
+    """
 
     MONDAY = 1
     TUESDAY = 2
@@ -52,9 +65,26 @@ def _to_weekday(value: Any) -> Weekday:
 class WorkingDay:
     """One day of the working week: open from ``start_time`` to ``end_time``.
 
-    ``day`` is a ``Weekday`` or its number (Monday is 1); times are ``"HH:MM"``.
-    A closed day is ``enabled=False`` (its times default to ``"00:00"``).
-    Checked when built, so a bad value never reaches the server.
+    What ``update_working_hours()`` takes, one per weekday. Checked when built,
+    so a bad value never reaches the server.
+
+    Example:
+        ```python
+        week = [WorkingDay(day=day, start_time="08:00", end_time="17:30") for day in range(1, 6)]
+        week += [WorkingDay(day=Weekday.SATURDAY, enabled=False)]
+        await chat.update_working_hours(week)
+        ```
+
+    Attributes:
+        day: The weekday: a ``Weekday``, or its number when built (Monday is 1).
+        enabled: Whether the day is a working day; a closed day is
+            ``enabled=False`` (its times default to ``"00:00"``).
+        start_time: When the day starts, a 24-hour ``"HH:MM"``.
+        end_time: When it ends, ``"HH:MM"``, after ``start_time`` on an open day.
+
+    Raises:
+        InvalidRequestError: ``day`` is not 1 to 7, ``enabled`` is not a bool, a
+            time is not ``"HH:MM"``, or an open day does not end after it starts.
     """
 
     day: Weekday = attrs.field(converter=_to_weekday)
@@ -74,6 +104,8 @@ class WorkingDay:
             )
 
     def to_wire(self) -> dict[str, Any]:
+        """The day as UpdateWorkingHours' ``Days`` items: ``Day``, ``Enabled``,
+        ``StartTime``, ``EndTime``."""
         return {
             "Day": int(self.day),
             "Enabled": self.enabled,
