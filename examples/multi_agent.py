@@ -154,8 +154,7 @@ async def work(
                         break
                     with anyio.move_on_after(options.poll_interval):
                         await stop.wait()
-            if worker.report is not None:
-                reports[email] = worker.report
+            reports[email] = worker.report
     except AgentChatError as exc:  # e.g. LogonError: these credentials were refused
         reports[email] = WorkerReport(
             handled=(), failed=(), unfinished=(), error=f"{type(exc).__name__}: {exc}"

@@ -88,7 +88,23 @@ class _State(enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class ClientStats:
-    """What the client has done so far (for dashboards and tests)."""
+    """What the client has done so far (for dashboards and tests).
+
+    Attributes:
+        logons: Successful AgentLogon calls made by this client: entering the
+            block, ``agent_logon()`` and re-logons (with a session store, only the
+            logons this client made for the fleet).
+        relogons: Sessions re-established after the session expired or was rejected.
+        retries: Retries made after a retryable failure.
+        keep_alives: Successful KeepAlive calls (the background task's and ``keep_alive()``).
+        keep_alives_skipped: Keep-alive ticks skipped: another call had kept the
+            session alive, another client sharing it did, or there was no session.
+        keep_alive_failures: Keep-alive ticks whose KeepAlive failed.
+        connections: Connections open now (idle or busy) in the pool of the httpx
+            client the library created; ``None`` on a caller's ``http_client``, a
+            transport of the caller's, ``transport="aiohttp"``, or behind a proxy
+            (httpx's own pool).
+    """
 
     logons: int
     relogons: int
@@ -96,9 +112,6 @@ class ClientStats:
     keep_alives: int
     keep_alives_skipped: int
     keep_alive_failures: int
-    #: Connections open now (idle or busy) in the pool of the httpx client the
-    #: library created; ``None`` on a caller's ``http_client``, a transport of
-    #: the caller's, ``transport="aiohttp"``, or behind a proxy (httpx's own pool).
     connections: int | None = None
 
 

@@ -100,9 +100,10 @@ class Timeouts:
         return cls(value, total)
 
 
-#: Per-request timeouts; they start once the request holds a concurrency slot.
-#: An attempt as a whole is bounded by the sum of connect, write and read: 70 s.
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
+"""The default ``timeout``: 10 s to connect, 30 s to read, to write and to wait
+for a pooled connection. Per request, once it holds a concurrency slot; an
+attempt as a whole is bounded by the sum of connect, write and read: 70 s."""
 _DEFAULT_TIMEOUTS: Final = Timeouts.of(DEFAULT_TIMEOUT)
 
 

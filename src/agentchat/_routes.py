@@ -17,14 +17,18 @@ __all__ = ["ROUTES", "Retry", "Route"]
 
 
 class Retry(enum.Enum):
-    """How an endpoint may be retried (see docs/errors.md, "Retries")."""
+    """How an endpoint may be retried (see docs/errors.md, "Retries").
 
-    #: Safe: no state changes. Retried on connection errors, timeouts, 429, 502-504.
+    Attributes:
+        READ: ``"read"``: safe, no state changes. Retried on connection errors,
+            timeouts, 429 and 502-504.
+        IDEMPOTENT: ``"idempotent"``: repeating leaves the same state. Retried like ``READ``.
+        UNSAFE: ``"unsafe"``: not safe to repeat. Resent only when the request
+            provably never reached the server (connect errors, 429 and 503 refusals).
+    """
+
     READ = "read"
-    #: Repeating leaves the same state. Retried like ``READ``.
     IDEMPOTENT = "idempotent"
-    #: Not safe to repeat. Resent only when the request provably never reached
-    #: the server (connect errors, 429 and 503 refusals).
     UNSAFE = "unsafe"
 
 
