@@ -9,7 +9,7 @@ DEMO_STAMP := $(VENV)/.installed-simulator
 .DEFAULT_GOAL := help
 BENCH_STAMP := $(VENV)/.installed-bench
 LATEST ?= .venv-latest
-.PHONY: help demo test test-latest bench docs matrix lint typecheck pytest venv clean
+.PHONY: help demo test test-latest bench docs matrix lint typecheck pytest venv clean system-deps
 
 help:
 	@echo "make demo   - a scripted agent against the local simulator (creates $(VENV))"
@@ -21,6 +21,7 @@ help:
 	@echo "make lint   - ruff check and ruff format --check"
 	@echo "make typecheck / make pytest - mypy --strict / the test suite alone"
 	@echo "make venv   - create $(VENV) with the dev extra"
+	@echo "make system-deps - the programs the tests run that pip cannot install (redis-server)"
 	@echo "make clean  - remove $(VENV) and caches"
 
 # Creates $(VENV) if needed and installs the project with one extra; the stamp
@@ -58,9 +59,30 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Programs the tests start that pip cannot install: redis-server (tests/redis_server.py
+# runs one on a free 127.0.0.1 port; the tests never use a system service on 6379).
+# Installed with apt-get where missing, as root or through sudo; where that cannot
+# be done it fails, naming what to install: the tests that need it never skip.
+system-deps:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then sudo=; \
+		elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+		else echo "make system-deps: redis-server is missing, and installing it needs root or sudo:" \
+			"install redis-server (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis)" >&2; \
+			exit 1; fi; \
+		if ! command -v apt-get >/dev/null 2>&1; then \
+			echo "make system-deps: redis-server is missing and there is no apt-get:" \
+			"install redis-server with this system's package manager (macOS: brew install redis)" >&2; \
+			exit 1; fi; \
+		echo "make system-deps: installing redis-server with apt-get"; \
+		$$sudo apt-get update -qq && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	}
+	@redis-server --version
+
 # The whole suite on the default transport (httpx; asyncio and trio), then again
 # on the aiohttp transport (asyncio only; see tests/conftest.py).
-pytest: $(STAMP)
+pytest: $(STAMP) system-deps
 	$(BIN)/python -m pytest -W error
 	AGENTCHAT_TRANSPORT=aiohttp $(BIN)/python -m pytest -W error
 
@@ -96,7 +118,7 @@ test-latest:
 PYENV_BINS ?= $(shell root=$$(pyenv root 2>/dev/null) && pyenv versions --bare 2>/dev/null \
 	| grep -E '^3\.1[0-3]\.[0-9]+$$' | sed "s|^|$$root/versions/|; s|$$|/bin|" | tr '\n' ':')
 
-matrix: $(STAMP)
+matrix: $(STAMP) system-deps
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'tox>=4.11'
 	PATH="$(PYENV_BINS)$$PATH" $(BIN)/tox run-parallel --parallel 2 --parallel-no-spinner
 

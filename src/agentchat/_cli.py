@@ -95,6 +95,14 @@ def _parser() -> argparse.ArgumentParser:
         "--latency", type=_delay, default=0.0, metavar="SECONDS", help="added to every request"
     )
     simulate.add_argument(
+        "--logon-latency", type=_delay, default=0.0, metavar="SECONDS",
+        help="added to every AgentLogon (a logon under way, e.g. for killing its caller)",
+    )  # fmt: skip
+    simulate.add_argument(
+        "--one-session-per-agent", action="store_true",
+        help="a logon ends the agent's earlier sessions (their tokens get 401, as if expired)",
+    )  # fmt: skip
+    simulate.add_argument(
         "--new-chat-interval", type=_seconds, default=None, metavar="SECONDS",
         help="a new customer chat arrives this often (default: never)",
     )  # fmt: skip
@@ -143,6 +151,8 @@ def _simulate(args: argparse.Namespace) -> int:
             session_idle_timeout=args.session_timeout,
             casing=args.casing,
             latency=args.latency,
+            logon_latency=args.logon_latency,
+            one_session_per_agent=args.one_session_per_agent,
             new_chat_interval=args.new_chat_interval,
             faults=Faults(
                 error_rates=rates,
@@ -166,7 +176,7 @@ def _simulate(args: argparse.Namespace) -> int:
         return 2
     url = f"http://{args.host}:{sock.getsockname()[1]}"
     print(f"AgentChat simulator on {url} (Ctrl+C stops it)")
-    faults = config.faults.describe()
+    faults = config.describe()
     if faults != "none":
         print(f"faults: {faults}")
     for line in shell_lines(sim.environment(url)):

@@ -99,7 +99,11 @@ def exported(lines: list[str]) -> dict[str, str]:
 
 def credentials(process: subprocess.Popen[str]) -> dict[str, tuple[str, str]]:
     """The accounts the simulator printed: ``{"agent": (email, password), ...}``."""
-    lines = banner(process)
+    return credentials_of(banner(process))
+
+
+def credentials_of(lines: list[str]) -> dict[str, tuple[str, str]]:
+    """The accounts of a banner (``banner()``'s lines)."""
     assert lines[0].startswith("AgentChat simulator on http://127.0.0.1:"), lines
     env = exported(lines)
     return {
@@ -317,6 +321,26 @@ def test_simulate_without_faults_prints_no_fault_line() -> None:
     assert exported(lines)["AGENTCHAT_BASE_URL"] == url
 
 
+def test_simulate_one_session_per_agent_ends_the_earlier_token_and_says_so() -> None:
+    options = ("--one-session-per-agent", "--logon-latency", "0.1", "--drop-after", "0.02")
+    with simulate(*options) as (process, url), httpx.Client(base_url=url, timeout=10) as http:
+        lines = banner(process)
+        assert lines[1] == (
+            "faults: drop 2% after processing, "
+            "one session per agent (a logon ends the earlier ones)"
+        )
+        email, password = credentials_of(lines)["agent"]
+        started = time.monotonic()
+        first = logon(http, email, password)
+        assert time.monotonic() - started >= 0.1
+        second = logon(http, email, password)
+        keep_alive = {"Version": "1"}
+        ended = http.get("/api/KeepAlive", params={**keep_alive, "SessionToken": first})
+        live = http.get("/api/KeepAlive", params={**keep_alive, "SessionToken": second})
+    assert (ended.status_code, ended.json()) == (401, {"Message": "Session expired or invalid"})
+    assert live.status_code == 200
+
+
 def test_help_lists_the_commands_and_the_fault_options(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -331,6 +355,7 @@ def test_help_lists_the_commands_and_the_fault_options(
     for option in (
         "--error-rate", "--retry-after", "--drop-before", "--drop-after", "--expire-every",
         "--malformed", "--latency", "--casing", "--session-timeout", "--seed", "--port",
+        "--logon-latency", "--one-session-per-agent",
     ):  # fmt: skip
         assert option in text, option
 

@@ -138,3 +138,25 @@ def test_shell_lines_give_the_values_back_in_a_real_shell() -> None:
 def test_faults_describe_themselves_in_words(faults: Faults, words: str) -> None:
     assert faults.describe() == words
     assert "mappingproxy" not in words
+
+
+@pytest.mark.parametrize(
+    ("config", "words"),
+    [
+        (SimulatorConfig(), "none"),
+        (SimulatorConfig(logon_latency=2, latency=0.1), "none"),
+        (SimulatorConfig(faults=Faults(expire_every=5)), "sessions expire every 5 s"),
+        (
+            SimulatorConfig(one_session_per_agent=True),
+            "one session per agent (a logon ends the earlier ones)",
+        ),
+        (
+            SimulatorConfig(faults=Faults(drop_after=0.02), one_session_per_agent=True),
+            "drop 2% after processing, one session per agent (a logon ends the earlier ones)",
+        ),
+    ],
+)
+def test_a_config_describes_its_faults_and_session_mode(
+    config: SimulatorConfig, words: str
+) -> None:
+    assert config.describe() == words

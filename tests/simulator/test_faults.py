@@ -196,3 +196,7 @@ def test_config_settings_are_checked() -> None:
         SimulatorConfig(latency=-1)
     with pytest.raises(ValueError, match="session_idle_timeout"):
         SimulatorConfig(session_idle_timeout=0)
+    with pytest.raises(ValueError, match="logon_latency"):
+        SimulatorConfig(logon_latency=-0.5)
+    with pytest.raises(TypeError, match="one_session_per_agent"):
+        SimulatorConfig(one_session_per_agent="yes")  # type: ignore[arg-type]

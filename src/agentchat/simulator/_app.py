@@ -9,13 +9,16 @@ Before a handler runs, in this order:
 3. on session endpoints, ``SessionToken`` must name a live session: missing,
    unknown, logged off or idle for more than ``session_idle_timeout`` seconds is
    401 ``{"Message": "Session expired or invalid"}``; a live session is
-   refreshed (every authenticated call counts as a keep-alive);
+   refreshed (every authenticated call counts as a keep-alive); a token ended
+   by a later logon of its agent (``one_session_per_agent``) gets the same 401;
 4. Managers-only calls (``_context.MANAGER_ONLY``) refuse Agents with 403
    ``{"Message": "Only managers may ..."}``;
 5. a POST body must be a JSON object (400), GET and DELETE take their fields from
    the query.
 
-Errors are ``{"Message": "..."}`` (``{"message": ...}`` in camel casing).
+An AgentLogon waits ``SimulatorConfig.logon_latency`` seconds (its body read and
+the request counted in ``requests`` first) before any of this. Errors are
+``{"Message": "..."}`` (``{"message": ...}`` in camel casing).
 """
 
 from __future__ import annotations
@@ -117,7 +120,11 @@ class Simulator:
             (SendMessage, AddComment, GrabChat, the Create* calls, the password
             calls), in order: what a test checks "exactly once" against.
         requests (collections.Counter[str]): API requests that got past fault
-            injection, by endpoint name (`sim.requests["GetChatList"]`).
+            injection, by endpoint name (`sim.requests["GetChatList"]`). With
+            `logon_latency`, an AgentLogon is counted once its body is in,
+            before the wait: a test can tell that a logon is under way (and
+            will be processed, even if its caller dies now). Successful
+            logons, per agent: `logon_count()`.
         agent_email (str): The seeded Agent's (RoleID 1) e-mail address.
         agent_password (str): The seeded Agent's password.
         manager_email (str): The seeded Manager's (RoleID 2) e-mail address.
@@ -240,6 +247,37 @@ class Simulator:
             would over a socket.
         """
         return _InProcessTransport(self.app)
+
+    def logon_count(self, email: str | None = None) -> int:
+        """Successful AgentLogon calls so far, of one agent or of every agent.
+
+        A refused logon (wrong password, disabled agent, an injected error) is
+        not counted; one still waiting out `SimulatorConfig.logon_latency` is
+        not counted yet (`requests["AgentLogon"]` counts it before the wait).
+
+        Example:
+            ```python
+            sim = Simulator(SimulatorConfig(one_session_per_agent=True))
+            ...  # two clients logged on as the seeded agent, each called once
+            assert sim.logon_count(sim.agent_email) == 3  # the first one's re-logon
+            ```
+
+        Args:
+            email: The agent's current e-mail address (any case); `None`:
+                every agent.
+
+        Returns:
+            The count; a live figure, read it again after more calls.
+
+        Raises:
+            LookupError: No agent has the address `email`.
+        """
+        if email is None:
+            return sum(self.state.logons.values())
+        agent = self.state.agent_by_email(email)
+        if agent is None:
+            raise LookupError(f"no agent with EmailAddress {email}")
+        return self.state.logons[agent.agent_id]
 
     def expire_sessions(self) -> None:
         """Expire every session now: the next call with any token gets 401.
@@ -393,9 +431,17 @@ class Simulator:
 
     def _endpoint(self, route: Route) -> Callable[[Request], Awaitable[Response]]:
         run = HANDLERS[route.name]
+        delay = self.config.logon_latency if route.name == "AgentLogon" else 0.0
 
         async def endpoint(request: Request) -> Response:
-            self.requests[route.name] += 1
+            if delay > 0:
+                # The body first: a caller gone during the wait does not stop the
+                # logon, and one counted here is sure to be processed.
+                await request.body()
+                self.requests[route.name] += 1
+                await anyio.sleep(delay)
+            else:
+                self.requests[route.name] += 1
             try:
                 call = await self._call_for(route, request)
                 reply = run(call)
@@ -432,6 +478,7 @@ class Simulator:
         return Call(
             route=route, fields=fields, state=self.state, agent=agent, token=token, clock=clock,
             now=self.now(), rng=self._rng, seed=self.config.seed, journal=self.journal,
+            one_session_per_agent=self.config.one_session_per_agent,
         )  # fmt: skip
 
     def _authenticate(self, token: str | None, clock: float) -> AgentRecord:

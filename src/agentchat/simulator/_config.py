@@ -263,6 +263,18 @@ class SimulatorConfig:
             `"camel"` (`chatId`) keys in JSON answers; setting names inside
             GetSettings are data and keep theirs.
         latency: Seconds added to every request before it is looked at.
+        logon_latency: Seconds an AgentLogon takes on top of `latency`: its
+            body is read and the request counted (`Simulator.requests`), then
+            waited on, then processed. A client that gives up or dies during
+            the wait still leaves a session behind, as a server that finished
+            the work would (and, with `one_session_per_agent`, that logon
+            still ends the agent's earlier sessions).
+        one_session_per_agent: A successful AgentLogon ends every earlier
+            session of the same agent: a call with an older token gets the
+            answer of an expired session (401 "Session expired or invalid"),
+            and the client holding it logs on again (which ends the other
+            one's session in turn). `False`: sessions of one agent live side by
+            side.
         new_chat_interval: With `Simulator.run_life()` running (as it does
             when served), a customer starts a new chat this often, in seconds;
             `None`: never.
@@ -274,8 +286,10 @@ class SimulatorConfig:
             in South African time (UTC+2).
 
     Raises:
-        ValueError: A negative `latency`, a `session_idle_timeout` or
-            `new_chat_interval` that is not > 0, or an unknown `casing`.
+        ValueError: A negative `latency` or `logon_latency`, a
+            `session_idle_timeout` or `new_chat_interval` that is not > 0, or an
+            unknown `casing`.
+        TypeError: `one_session_per_agent` is not a bool.
     """
 
     seed: int = 0
@@ -284,7 +298,33 @@ class SimulatorConfig:
         default="pascal", validator=attrs.validators.in_(("pascal", "camel"))
     )
     latency: float = attrs.field(default=0.0, validator=_non_negative)
+    logon_latency: float = attrs.field(default=0.0, validator=_non_negative)
+    one_session_per_agent: bool = attrs.field(
+        default=False, validator=attrs.validators.instance_of(bool)
+    )
     new_chat_interval: float | None = attrs.field(default=None, validator=_positive_or_none)
     faults: Faults = attrs.field(factory=Faults)
     api_key: str | None = None
     start_time: datetime | None = None
+
+    def describe(self) -> str:
+        """What goes wrong with sessions and requests, in words: the line
+        `agentchat simulate` prints after `faults:`.
+
+        Example:
+            ```python
+            SimulatorConfig(
+                faults=Faults(expire_every=5), one_session_per_agent=True
+            ).describe()
+            # 'sessions expire every 5 s, one session per agent (a logon ends the earlier ones)'
+            ```
+
+        Returns:
+            `Faults.describe()`, then `one_session_per_agent` when on;
+            `"none"` when neither says anything.
+        """
+        faults = self.faults.describe()
+        parts = [faults] if faults != "none" else []
+        if self.one_session_per_agent:
+            parts.append("one session per agent (a logon ends the earlier ones)")
+        return ", ".join(parts) or "none"

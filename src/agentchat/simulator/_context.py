@@ -289,6 +289,9 @@ class Call:
     #: ``SimulatorConfig.seed``, for figures that must not change between reads.
     seed: int
     journal: list[JournalEntry]
+    #: ``SimulatorConfig.one_session_per_agent``: AgentLogon ends the agent's
+    #: earlier sessions.
+    one_session_per_agent: bool = False
 
     @property
     def caller(self) -> AgentRecord:

@@ -4,7 +4,10 @@
   ``{"Message": "Invalid email address or password"}``; else a new session with
   a 32-hex-digit token: ``{"SessionToken", "AgentID", "Name", "EmailAddress",
   "RoleID"}``. Sessions expire after ``session_idle_timeout`` seconds without an
-  authenticated call (checked by the app, not here).
+  authenticated call (checked by the app, not here). With
+  ``one_session_per_agent`` the new session ends the agent's earlier ones. Each
+  success is counted in ``state.logons`` (``Simulator.logon_count()``); the
+  app waits ``logon_latency`` before calling the handler.
 * AgentLogoff invalidates the token it was called with; KeepAlive does nothing
   but the refresh every authenticated call gets.
 * RequestPasswordReset (EmailAddress; an Agent only for their own address, a
@@ -60,6 +63,9 @@ def agent_logon(call: Call) -> Reply:
     ):
         raise ApiError(401, "Invalid email address or password")
     token = f"{call.rng.getrandbits(128):032x}"
+    if call.one_session_per_agent:
+        call.state.drop_sessions_of(agent.agent_id)
+    call.state.logons[agent.agent_id] += 1
     call.state.sessions[token] = SessionRecord(
         token=token, agent_id=agent.agent_id, last_used=call.clock
     )

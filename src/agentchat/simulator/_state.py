@@ -8,6 +8,7 @@ reused, as a database identity column would not reuse them.
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final, Literal
@@ -264,6 +265,8 @@ class State:
     #: Every session token ever issued, in order (expired and logged-off ones
     #: too), for tests that check a token never leaks.
     issued_tokens: list[str] = attrs.field(factory=list, repr=False)
+    #: AgentID -> successful AgentLogon calls (``Simulator.logon_count()``).
+    logons: collections.Counter[int] = attrs.Factory(collections.Counter)
     #: Password reset code -> AgentID (consumed by SetPassword).
     reset_codes: dict[str, int] = attrs.Factory(dict)
     _counters: dict[str, int] = attrs.Factory(dict)
