@@ -13,7 +13,7 @@ from agentchat import _pipeline, _redaction
 from . import fakes
 from .fakes import BASE_URL, FakeAgentChat, FakeClock
 
-pytest_plugins = ["agentchat.simulator.pytest_plugin"]
+pytest_plugins = ["agentchat.simulator.pytest_plugin", "tests.redis_server"]
 
 # Property tests draw the same examples on every run (``make test`` and CI are
 # deterministic); ``HYPOTHESIS_PROFILE=explore`` draws new ones each run, to hunt.

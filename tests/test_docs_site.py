@@ -59,7 +59,9 @@ def test_every_endpoint_method_is_in_the_reference(site: Path) -> None:
 
 
 def test_every_error_and_model_is_in_the_reference(site: Path) -> None:
-    documented = set().union(*(anchors(site, page) for page in ("errors", "models", "inputs")))
+    documented = set().union(
+        *(anchors(site, page) for page in ("errors", "models", "inputs", "fleet"))
+    )
     documented |= anchors(site, "bots") | anchors(site, "client")
     public = {
         name

@@ -38,7 +38,9 @@ from ._exceptions import (
     ResponseFormatError,
     ServerError,
 )
+from ._redis_store import RedisStore
 from ._routes import Retry
+from ._store import MemoryStore, SessionStore
 from ._watch import ChatEvent, ChatWatcher
 from ._worker import ChatWorker, WorkerReport
 from .models import (
@@ -114,6 +116,7 @@ __all__ = [
     "LiveMetrics",
     "LogonError",
     "LogonResult",
+    "MemoryStore",
     "Model",
     "NotFoundError",
     "OutcomeUnknownError",
@@ -122,6 +125,7 @@ __all__ = [
     "RateLimitError",
     "Recipient",
     "RecipientList",
+    "RedisStore",
     "Report",
     "ReportList",
     "ReportSchedule",
@@ -129,6 +133,7 @@ __all__ = [
     "Retry",
     "Role",
     "SentMessage",
+    "SessionStore",
     "ServerError",
     "Settings",
     "Status",

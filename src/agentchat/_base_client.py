@@ -47,6 +47,7 @@ from ._redaction import install_log_filter, log_to_stderr, wrap, wrap_url
 from ._response import decode, parse
 from ._routes import Route
 from ._session import Credentials, Session
+from ._store import SessionStore, open_store, session_key
 from ._telemetry import Telemetry, make_telemetry
 from ._wire import Reply, Wire
 from .models import LogonResult
@@ -160,11 +161,13 @@ class ClientBase:
         strict: bool = False,
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
+        session_store: SessionStore | str | None = None,
     ) -> None:
         # The secrets are wrapped before anything can raise: a crash reporter
         # records the locals of every frame of a traceback, this one included.
         secret, key, proxy_url = wrap(password), wrap(api_key), wrap_url(proxy)
-        del password, api_key, proxy
+        store = wrap_url(session_store) if isinstance(session_store, str) else session_store
+        del password, api_key, proxy, session_store
         config = configure(
             email_address,
             secret,
@@ -185,6 +188,7 @@ class ClientBase:
             on_logon_error=on_logon_error,
             allow_insecure_http=allow_insecure_http,
             strict=strict,
+            session_store=store,
         )
         if config.log_level is not None:
             log_to_stderr(config.log_level)
@@ -227,15 +231,19 @@ class ClientBase:
                     api_key=core.config.api_key,
                     telemetry=core.telemetry,
                 )
+                interval = core.config.keep_alive_interval
                 core.session = Session(
                     pipeline=core.pipeline,
                     converter=core.converter,
                     credentials=core.credentials,
                     on_logon_error=core.config.on_logon_error,
                     options=self._options,
+                    store=await open_store(core.config.session_store, stack),
+                    store_key=session_key(core.config.base_url, core.credentials.email_address),
+                    member_ttl=3600.0 if interval is None else 3 * interval,
                 )
                 core.pipeline.auth = core.session
-                await core.session.logon()
+                await core.session.start()
                 stack.push_async_callback(self._logoff_shielded)
                 if core.config.keep_alive_interval is not None:
                     await stack.enter_async_context(
@@ -269,7 +277,7 @@ class ClientBase:
             return
         with anyio.move_on_after(self._core.config.logoff_timeout, shield=True):
             try:
-                await session.logoff()
+                await session.finish()
             except AgentChatError as exc:
                 logger.info("AgentLogoff failed while leaving: %s", exc)
 

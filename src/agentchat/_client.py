@@ -142,6 +142,13 @@ class AsyncAgentChat(
             requests, whose URLs hold the session token.
         meter_provider: The OpenTelemetry `MeterProvider` of this client's
             metrics; default the global one.
+        session_store: Share the session with the other clients of this agent
+            at this server: a `MemoryStore` (clients of this process), a
+            `RedisStore`, or a `redis://`/`rediss://` URL for one (the `redis`
+            extra; asyncio only); default `AGENTCHAT_SESSION_STORE`, else none
+            (this client's own session). Through a store the fleet makes one
+            logon, one re-logon per expiry and one keep-alive per interval, and
+            the last client to leave logs off (see docs/fleet.md).
 
     Raises:
         InvalidRequestError: From the constructor, an invalid argument or

@@ -27,6 +27,7 @@ from ._exceptions import InvalidRequestError, LogonError
 from ._pipeline import DEFAULT_TIMEOUT, RequestOptions, Timeouts
 from ._redaction import ENV_LOG_LEVELS, Secret, redact, wrap_url
 from ._session import check_password
+from ._store import SessionStore
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -93,6 +94,9 @@ class Config:
     strict: bool
     #: ``AGENTCHAT_LOG``: the level the ``agentchat`` logger is shown at on stderr.
     log_level: int | None = None
+    #: ``session_store=`` or ``AGENTCHAT_SESSION_STORE``: a store object, or a
+    #: ``redis://`` URL (a ``Secret`` when it holds a password); ``None``: this client alone.
+    session_store: SessionStore | str | Secret | None = None
 
 
 def configure(
@@ -116,6 +120,7 @@ def configure(
     on_logon_error: object,
     allow_insecure_http: object,
     strict: object,
+    session_store: object = None,
 ) -> Config:
     """A checked ``Config`` from ``AsyncAgentChat``'s arguments and the environment.
 
@@ -168,7 +173,30 @@ def configure(
         on_logon_error=callback,
         strict=strict,
         log_level=_log_level(),
+        session_store=_session_store(session_store),
     )
+
+
+#: The URL schemes ``session_store`` takes (redis-py's).
+_STORE_SCHEMES: Final = ("redis://", "rediss://", "unix://")
+
+
+def _session_store(value: object) -> SessionStore | str | Secret | None:
+    """``session_store=``, else ``AGENTCHAT_SESSION_STORE``: a store, a Redis URL, or None."""
+    source = "session_store"
+    if value is None:
+        value = os.environ.get("AGENTCHAT_SESSION_STORE") or None
+        source = "AGENTCHAT_SESSION_STORE"
+    if value is None or isinstance(value, SessionStore):
+        return value
+    text = value.get() if isinstance(value, Secret) else value
+    if not isinstance(text, str) or not text.startswith(_STORE_SCHEMES):
+        shown = redact(text) if isinstance(text, str) else type(text).__name__
+        raise InvalidRequestError(
+            f"{source} must be a session store (MemoryStore, RedisStore) or a redis://, "
+            f"rediss:// or unix:// URL, got {shown!r}"
+        )
+    return wrap_url(text)
 
 
 def timeouts(value: object) -> Timeouts:

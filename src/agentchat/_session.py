@@ -8,6 +8,13 @@ caller that queued behind it with the same, now stale, generation finds the toke
 already replaced and simply resends. A hundred callers meeting an expired session
 together cause exactly one AgentLogon.
 
+With a session store (``_store.py``) the token is the fleet's: entering adopts
+the store's session (or makes it), a re-logon asks the store to renew the
+generation that was rejected (one AgentLogon for the fleet), the keep-alive
+ticks only when the whole fleet is idle, and leaving logs off only the last
+member. A store that does not answer is worked around: the session logs on by
+itself until the store is back.
+
 Credentials that are refused make the session *failed*: every later call raises
 ``LogonError`` at once (no spinning against a server that said no), the
 keep-alive task stops, and the optional ``on_logon_error`` callback is told.
@@ -18,6 +25,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import secrets
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -30,6 +38,7 @@ from . import _routes as routes
 from . import _validation as check
 from ._converters import norm_key, structure
 from ._exceptions import (
+    AgentChatError,
     APIStatusError,
     APITimeoutError,
     InvalidRequestError,
@@ -39,6 +48,7 @@ from ._exceptions import (
 from ._pipeline import Pipeline, RequestOptions
 from ._redaction import MASK, Secret, redact
 from ._response import decode, format_error
+from ._store import SessionStore, Shared
 from ._wire import Reply
 from .models import LogonResult
 
@@ -50,6 +60,8 @@ _TOKEN_KEYS: Final = ("sessiontoken", "token", "session")
 _WRAPPER_KEYS: Final = ("data", "result", "response")
 _PLAIN_TOKEN: Final = re.compile(r"[A-Za-z0-9._~+/=-]{8,1024}")
 _TOKEN_SHAPE: Final = re.compile(r"[\x21-\x7e]{1,4096}")
+#: Seconds a session store that failed is left alone before it is asked again.
+STORE_RETRY: Final = 5.0
 # AgentLogon statuses that mean "these credentials are refused".
 _REFUSED_CREDENTIALS: Final = frozenset({400, 401, 403})
 
@@ -101,6 +113,18 @@ class Session:
     keep_alives: int = 0
     keep_alives_skipped: int = 0
     keep_alive_failures: int = 0
+    #: The fleet's session store, the agent's key in it and this client's name.
+    store: SessionStore | None = None
+    store_key: str = ""
+    member: str = attrs.field(factory=lambda: secrets.token_hex(8))
+    #: The store's generation of the token held; 0 when it is not the store's.
+    _shared: int = 0
+    #: How long a member counts as live after its last keep-alive tick.
+    member_ttl: float = 3600.0
+    #: This member's own logon for the fleet, until the store has answered.
+    _pending: tuple[Secret, LogonResult] | None = None
+    #: ``anyio.current_time()`` before which a store that failed is not asked again.
+    _store_back: float = -math.inf
 
     @property
     def logged_on(self) -> bool:
@@ -138,7 +162,7 @@ class Session:
                 bound = self.options.timeout.attempt
                 if bound is not None:
                     scope.deadline = anyio.current_time() + bound
-                await self.logon()
+                await self._renew()
             if scope.cancelled_caught:
                 raise APITimeoutError(
                     f"AgentLogon did not complete within {bound:g}s", endpoint="AgentLogon"
@@ -150,6 +174,90 @@ class Session:
     def touch(self) -> None:
         self.last_success = anyio.current_time()
 
+    # -- the fleet's session (a store) ---------------------------------------
+
+    async def start(self) -> None:
+        """Log on as the client's block is entered: the store's session, or a new one."""
+        if self.store is None:
+            await self.logon()
+            return
+        try:
+            await self.store.join(self.store_key, self.member)
+            shared = await self.store.current(self.store_key)
+        except Exception as exc:  # noqa: BLE001 - any store failure: go on without it
+            self._store_failed(exc)
+            await self._logon_alone()
+            return
+        if shared is None:
+            await self._renew()
+        else:
+            self._adopt(shared)
+
+    async def _renew(self) -> None:
+        """A new session: through the store (one logon for the fleet), or by ourselves."""
+        if self.store is None or anyio.current_time() < self._store_back:
+            await self._logon_alone()  # no store, or it failed a moment ago
+            return
+        self._pending = None
+        try:
+            shared = await self.store.renew(self.store_key, self._shared, self._store_logon)
+        except AgentChatError:
+            raise  # the logon's own failure (refused credentials, the network...)
+        except Exception as exc:  # noqa: BLE001 - the store failed, not the logon
+            self._store_failed(exc)
+            pending = self._own_logon()
+            if pending is None:
+                await self._logon_alone()
+            else:  # this member logged on, and the store lost it: keep it to ourselves
+                self._take(*pending)
+                self._shared = 0
+            return
+        self._adopt(shared)
+
+    async def _store_logon(self) -> tuple[Secret, Mapping[str, Any]]:
+        """The logon the store asks for when this member logs on for the fleet."""
+        token, result = await self._agent_logon(self.credentials)
+        self._pending = token, result
+        return token, result.raw if isinstance(result.raw, Mapping) else {}
+
+    def _own_logon(self) -> tuple[Secret, LogonResult] | None:
+        """This member's logon for the fleet, if it made one (taken once)."""
+        pending, self._pending = self._pending, None
+        return pending
+
+    def _adopt(self, shared: Shared) -> None:
+        """Use the fleet's session: ours if this member logged on, else another's."""
+        pending = self._own_logon()
+        if pending is not None and pending[0] == shared.token:
+            result = pending[1]
+        else:
+            result = _describe(self.converter, shared.agent)
+        self._take(shared.token, result)
+        self._shared = shared.generation
+
+    def _store_failed(self, exc: BaseException) -> None:
+        """Go on without the store for ``STORE_RETRY`` seconds (then try it again)."""
+        self._store_back = anyio.current_time() + STORE_RETRY
+        logger.warning("the session store failed (%s); logging on without it", redact(f"{exc}"))
+
+    async def finish(self) -> None:
+        """Leave as the client's block ends: log off, unless other members use the session."""
+        if self.store is None or not self._shared or self._token is None:
+            await self.logoff()
+            return
+        ttl = self.member_ttl
+        try:
+            last = await self.store.leave(self.store_key, self.member, ttl)
+            if last:
+                await self.store.forget(self.store_key, self._shared)
+        except Exception as exc:  # noqa: BLE001 - leaving: never raise for the store
+            logger.warning("the session store failed (%s); not logging off", redact(f"{exc}"))
+            last = False
+        if last:
+            await self.logoff()
+        else:
+            self._token = None  # the fleet's session lives on; this client is done
+
     # -- logon and logoff ----------------------------------------------------
 
     async def logon(self, switch_to: Credentials | None = None) -> LogonResult:
@@ -158,7 +266,31 @@ class Session:
         With ``switch_to``, log on as those credentials and keep them only if
         AgentLogon accepts them: a refused switch leaves the session as it was.
         """
+        if switch_to is not None and self.store is not None:
+            # Another agent's session is not the fleet's: this client leaves the store.
+            logger.info("agent_logon() as other credentials: this client leaves the session store")
+            self.store, self._shared = None, 0
+        if self.store is not None:
+            await self._renew()  # a fresh session for the fleet
+            assert self.agent is not None
+            return self.agent
+        return await self._logon_alone(switch_to)
+
+    async def _logon_alone(self, switch_to: Credentials | None = None) -> LogonResult:
+        """AgentLogon for this client only (no store, or the store failed)."""
         who = switch_to or self.credentials
+        token, result = await self._agent_logon(who, switch=switch_to is not None)
+        if switch_to is not None:
+            self.credentials.email_address = switch_to.email_address
+            self.credentials.password = switch_to.password
+        self._take(token, result)
+        self._shared = 0
+        return result
+
+    async def _agent_logon(
+        self, who: Credentials, *, switch: bool = False
+    ) -> tuple[Secret, LogonResult]:
+        """Call AgentLogon: the new token and who it is (not adopted yet)."""
         # The password stays a Secret: the wire unwraps it as it writes the body.
         body = {"EmailAddress": who.email_address, "Password": who.password}
         options = attrs.evolve(self.options, queue=False)
@@ -172,31 +304,35 @@ class Session:
                 f"({exc.status_code}): {exc.body}",
                 status_code=exc.status_code,
             )
-            if switch_to is None:
+            if not switch:
                 self._fail(error)
             raise error from exc
         token, result = _parse_logon(self.converter, response)
-        if switch_to is not None:
-            self.credentials.email_address = switch_to.email_address
-            self.credentials.password = switch_to.password
+        self.logons += 1
+        logger.info("logged on as %s", who.email_address)
+        return token, result
+
+    def _take(self, token: Secret, result: LogonResult) -> None:
+        """Use this session from now on (a new generation: the old token is not sent again)."""
         self.agent = result
         self._token = token
         self._generation += 1
         self._failed = None
-        self.logons += 1
         self.touch()
-        logger.info("logged on as %s", who.email_address)
-        return result
 
     async def logoff(self) -> None:
         """Call AgentLogoff and forget the token (the next call logs on again)."""
         if self._token is None:
             return
+        shared, self._shared = self._shared, 0
         try:
             logoff = attrs.evolve(self.options, max_retries=0, relogon=False)
             await self.pipeline.call(routes.AGENT_LOGOFF, logoff)
         finally:
             self._token = None
+            if shared and self.store is not None:
+                with anyio.CancelScope(shield=True), anyio.move_on_after(2):
+                    await _quietly(self.store.forget(self.store_key, shared))
         logger.info("logged off %s", self.credentials.email_address)
 
     def _fail(self, error: LogonError) -> None:
@@ -218,6 +354,18 @@ class Session:
         self.keep_alives += 1
         if self.pipeline.telemetry is not None:
             self.pipeline.telemetry.kept_alive()
+
+    async def _fleet_tick(self, now: float, interval: float) -> bool | None:
+        """Whether this member sends the fleet's KeepAlive now; ``None`` without a fleet."""
+        if self.store is None or not self._shared or now < self._store_back:
+            return None
+        try:
+            return await self.store.keep_alive_due(
+                self.store_key, self.member, now - self.last_success, interval
+            )
+        except Exception as exc:  # noqa: BLE001 - the store failed: decide alone
+            logger.warning("the session store failed (%s)", redact(f"{exc}"))
+            return None
 
     async def run_keep_alive(
         self, interval: float, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
@@ -245,7 +393,13 @@ class Session:
                 self.keep_alives_skipped += 1
                 next_tick = now + interval
                 continue
-            if now - self.last_success < interval:
+            fleet = await self._fleet_tick(now, interval)
+            if fleet is False:
+                # Another member of the fleet used the session, or keeps it alive.
+                self.keep_alives_skipped += 1
+                next_tick = now + interval / 2
+                continue
+            if fleet is None and now - self.last_success < interval:
                 # Another request kept the session alive: skip this tick.
                 self.keep_alives_skipped += 1
                 next_tick = self.last_success + interval
@@ -303,6 +457,11 @@ def _parse_logon(converter: cattrs.Converter, response: Reply) -> tuple[Secret, 
     masked copy stays here.
     """
     token, masked = _take_token(response)
+    return token, _describe(converter, masked, response.status_code)
+
+
+def _describe(converter: cattrs.Converter, masked: Any, status_code: int = 200) -> LogonResult:
+    """Who a logon answer (its token masked) says the session is."""
     payload = masked if isinstance(masked, Mapping) else {}
     # Wrapped answers ({"Data": {...}}) describe the agent one level down.
     for key, value in payload.items():
@@ -321,11 +480,11 @@ def _parse_logon(converter: cattrs.Converter, response: Reply) -> tuple[Secret, 
         # structuring error's frames hold the body.
         raise ResponseFormatError(
             f"AgentLogon returned a body that does not fit LogonResult: {problem}",
-            status_code=response.status_code,
+            status_code=status_code,
             endpoint=routes.AGENT_LOGON.name,
             body="",
         )
-    return token, attrs.evolve(result, raw=masked)
+    return attrs.evolve(result, raw=masked)
 
 
 def _take_token(response: Reply) -> tuple[Secret, Any]:
@@ -354,6 +513,14 @@ def _take_token(response: Reply) -> tuple[Secret, Any]:
             body="",
         )
     return token, masked
+
+
+async def _quietly(step: Any) -> None:
+    """Await a store's step whose failure must not end anything (it is logged)."""
+    try:
+        await step
+    except Exception as exc:  # noqa: BLE001 - logged; the caller goes on
+        logger.warning("the session store failed (%s)", redact(f"{exc}"))
 
 
 def _text(response: Reply) -> str:

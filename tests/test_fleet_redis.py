@@ -1,0 +1,197 @@
+"""Fleet mode against a real ``redis-server`` (started by the tests on a free port).
+
+Processes of their own (``tests/fleet_member.py``) share one agent's session
+through ``RedisStore`` against a simulator that keeps one session per agent:
+without the store they evict each other's token in a loop of re-logons; with it
+the fleet makes one logon, survives a holder killed mid-logon and a Redis that
+goes away, and never shows a token.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import anyio
+import pytest
+
+from agentchat import AsyncAgentChat, RedisStore
+from agentchat._redis_store import StoreUnavailable
+from agentchat._store import session_key
+from agentchat.simulator import Simulator, SimulatorConfig, serve_in_thread
+
+from .redis_server import RedisServer
+
+ROOT = Path(__file__).resolve().parent.parent
+# Asyncio only (redis-py's asyncio client); the same on every transport's run.
+pytestmark = [pytest.mark.httpx_only]
+
+MEMBER_TIMEOUT = 120.0
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[Simulator, str]]:
+    sim = Simulator(SimulatorConfig(one_session_per_agent=True))
+    with serve_in_thread(sim) as url:
+        yield sim, url
+
+
+def member(sim: Simulator, url: str, *args: str, store: str = "") -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGENTCHAT_")}
+    env |= sim.environment(url)
+    command = [sys.executable, "-m", "benchmarks.fleet_member", "--store", store, *args]
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def result(process: subprocess.Popen[str]) -> dict[str, object]:
+    stdout, stderr = process.communicate(timeout=MEMBER_TIMEOUT)
+    assert process.returncode == 0, stderr
+    last: dict[str, object] = json.loads(stdout.strip().splitlines()[-1])
+    return last
+
+
+def test_four_processes_share_one_session(
+    served: tuple[Simulator, str], redis_server: RedisServer
+) -> None:
+    sim, url = served
+    fleet = [member(sim, url, "--calls", "300", store=redis_server.url) for _ in range(4)]
+    results = [result(process) for process in fleet]
+    assert [r["done"] for r in results] == [300] * 4
+    assert [r["errors"] for r in results] == [{}] * 4
+    assert sim.logon_count(sim.agent_email) <= 3
+    assert sum(int(r["relogons"]) for r in results) <= 2  # type: ignore[call-overload]
+
+
+def test_without_the_store_the_processes_evict_each_other(
+    served: tuple[Simulator, str],
+) -> None:
+    """The loop the store ends: every process logs on again and again."""
+    sim, url = served
+    fleet = [member(sim, url, "--calls", "300") for _ in range(4)]
+    results = [result(process) for process in fleet]
+    assert sim.logon_count(sim.agent_email) > 20
+    assert sum(int(r["relogons"]) for r in results) > 16  # type: ignore[call-overload]
+
+
+def test_a_holder_killed_mid_logon_does_not_block_the_fleet(
+    redis_server: RedisServer,
+) -> None:
+    sim = Simulator(SimulatorConfig(one_session_per_agent=True, logon_latency=1.0))
+    with serve_in_thread(sim) as url:
+        lock = ["--lock-timeout", "2", "--calls", "20"]
+        holder = member(sim, url, *lock, store=redis_server.url)
+        deadline = time.monotonic() + 30
+        while sim.requests["AgentLogon"] == 0:  # the holder's logon is under way
+            assert time.monotonic() < deadline
+            assert holder.poll() is None
+            time.sleep(0.01)
+        holder.send_signal(signal.SIGKILL)
+        holder.communicate(timeout=MEMBER_TIMEOUT)
+        started = time.monotonic()
+        survivor = result(member(sim, url, *lock, store=redis_server.url))
+        took = time.monotonic() - started
+    assert survivor["done"] == 20
+    assert survivor["errors"] == {}
+    # It waited for the dead holder's lock to expire (2 s), then logged on (1 s).
+    assert took < 15, took
+    assert sim.logon_count(sim.agent_email) == 2  # the dead holder's, and the survivor's
+
+
+async def calls(members: tuple[AsyncAgentChat, ...], rounds: int) -> int:
+    """``rounds`` GetChatList calls per member, all at once; how many succeeded."""
+    done = 0
+
+    async def one(chat: AsyncAgentChat) -> None:
+        nonlocal done
+        await chat.get_chat_list()
+        done += 1
+
+    async with anyio.create_task_group() as group:
+        for chat in members * rounds:
+            group.start_soon(one, chat)
+    return done
+
+
+@pytest.mark.anyio
+async def test_redis_restarted_mid_run_loses_nothing(
+    served: tuple[Simulator, str], redis_server: RedisServer
+) -> None:
+    """Redis comes back empty: the fleet's next renewal logs on once, and publishes it."""
+    sim, url = served
+    store = RedisStore(redis_server.url, lock_timeout=5)
+    credentials = (sim.agent_email, sim.agent_password)
+    try:
+        async with (
+            AsyncAgentChat(*credentials, base_url=url, session_store=store) as first,
+            AsyncAgentChat(*credentials, base_url=url, session_store=store) as second,
+        ):
+            done = await calls((first, second), 10)
+            await anyio.to_thread.run_sync(redis_server.restart)
+            sim.expire_sessions()
+            done += await calls((first, second), 10)
+    finally:
+        await store.aclose()
+    assert done == 40  # no call raised
+    assert sim.logon_count(sim.agent_email) == 2  # entering, and one renewal after the restart
+
+
+@pytest.mark.anyio
+async def test_without_redis_each_member_logs_on_by_itself(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis down: the members log on alone (said in a warning); no call is lost."""
+    sim = Simulator()  # sessions side by side: members without the store do not evict
+    store = RedisStore(redis_server.url, lock_timeout=5)
+    credentials = (sim.agent_email, sim.agent_password)
+    try:
+        with serve_in_thread(sim) as url:
+            async with (
+                AsyncAgentChat(*credentials, base_url=url, session_store=store) as first,
+                AsyncAgentChat(*credentials, base_url=url, session_store=store) as second,
+            ):
+                done = await calls((first, second), 10)
+                await anyio.to_thread.run_sync(redis_server.stop)
+                sim.expire_sessions()
+                done += await calls((first, second), 10)
+                relogons = first.stats.relogons + second.stats.relogons
+    finally:
+        await store.aclose()
+    assert done == 40
+    assert relogons == 2  # each member for itself
+    assert "the session store failed" in caplog.text
+
+
+@pytest.mark.anyio
+async def test_no_token_in_logs_reprs_or_errors(
+    served: tuple[Simulator, str], redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    sim, url = served
+    store = RedisStore(redis_server.url)
+    try:
+        async with AsyncAgentChat(
+            sim.agent_email, sim.agent_password, base_url=url, session_store=store
+        ) as chat:
+            await chat.get_chat_list()
+            shared = await store.current(session_key(url, sim.agent_email))
+            assert shared is not None
+            token = shared.token.get()
+            texts = [repr(store), repr(shared), repr(chat), caplog.text]
+    finally:
+        await store.aclose()
+    assert all(token not in text for text in texts)
+
+    protected = RedisStore("redis://:hunter2secret@127.0.0.1:1/0")
+    with pytest.raises(StoreUnavailable) as caught:
+        await protected.current("key")
+    await protected.aclose()
+    assert "hunter2secret" not in str(caught.value) + repr(protected)
