@@ -47,7 +47,7 @@ from ._redaction import install_log_filter, log_to_stderr, wrap, wrap_url
 from ._response import decode, parse
 from ._routes import Route
 from ._session import Credentials, Session
-from ._store import SessionStore, open_store, session_key
+from ._store import SessionStore, Throttle, open_store, session_key
 from ._telemetry import Telemetry, make_telemetry
 from ._wire import Reply, Wire
 from .models import LogonResult
@@ -162,6 +162,7 @@ class ClientBase:
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
         session_store: SessionStore | str | None = None,
+        rate_limit: float | None = None,
     ) -> None:
         # The secrets are wrapped before anything can raise: a crash reporter
         # records the locals of every frame of a traceback, this one included.
@@ -189,6 +190,7 @@ class ClientBase:
             allow_insecure_http=allow_insecure_http,
             strict=strict,
             session_store=store,
+            rate_limit=rate_limit,
         )
         if config.log_level is not None:
             log_to_stderr(config.log_level)
@@ -232,14 +234,21 @@ class ClientBase:
                     telemetry=core.telemetry,
                 )
                 interval = core.config.keep_alive_interval
+                store = await open_store(core.config.session_store, stack)
+                if core.config.rate_limit is not None:
+                    rate = core.config.rate_limit
+                    core.pipeline.throttle = Throttle(
+                        rate, max(1.0, rate), store, session_key(core.config.base_url, "")
+                    )
                 core.session = Session(
                     pipeline=core.pipeline,
                     converter=core.converter,
                     credentials=core.credentials,
                     on_logon_error=core.config.on_logon_error,
                     options=self._options,
-                    store=await open_store(core.config.session_store, stack),
+                    store=store,
                     store_key=session_key(core.config.base_url, core.credentials.email_address),
+                    claims_key=session_key(core.config.base_url, ""),
                     member_ttl=3600.0 if interval is None else 3 * interval,
                 )
                 core.pipeline.auth = core.session
@@ -417,6 +426,11 @@ class ClientBase:
     ) -> T:
         response = await self._send(route, params=params, body=body)
         return parse(self._core.converter, route, response, result)
+
+    async def _claim(self, chat_id: int) -> bool:
+        """Claim a chat across the fleet (``Session.claim``); True without a session store."""
+        _, session = self._open_core()
+        return await session.claim(chat_id)
 
     async def _request_optional(
         self,

@@ -30,6 +30,7 @@ from ._endpoints import (
     WorkingHoursEndpoints,
     chat_type_value,
 )
+from ._exceptions import InvalidRequestError
 from ._watch import ChatWatcher
 from ._worker import ChatHandler, ChatWorker
 from .models import ChatType
@@ -149,6 +150,12 @@ class AsyncAgentChat(
             (this client's own session). Through a store the fleet makes one
             logon, one re-logon per expiry and one keep-alive per interval, and
             the last client to leave logs off (see docs/fleet.md).
+        rate_limit: At most this many requests a second (a number > 0), in
+            bursts of at most `max(1, rate_limit)`; a call waits its turn before
+            it takes a connection slot. With a `session_store` the limit is the
+            fleet's: every client of this server sharing the store takes from one
+            bucket (in Redis: for servers that answer 429 to the fleet as a
+            whole). Default `None`: no limit.
 
     Raises:
         InvalidRequestError: From the constructor, an invalid argument or
@@ -164,6 +171,7 @@ class AsyncAgentChat(
         *,
         interval: float = 5.0,
         skip_backlog: bool = False,
+        claim: bool = False,
     ) -> ChatWatcher:
         """Poll `get_chat_list()` every `interval` seconds; iterate over what changed.
 
@@ -187,14 +195,19 @@ class AsyncAgentChat(
             interval: Seconds between polls: a number > 0 (default 5).
             skip_backlog: `True` to report only the chats that appear after the
                 first poll (default `False`).
+            claim: `True` to share the chats among the watchers of a fleet (a
+                `session_store` is needed): a `"new"` chat is reported only to
+                the watcher that claims it first, across processes, and its
+                later events only to that watcher. For the watch-then-assign
+                path: each chat is handled once. Default `False`: every event.
 
         Returns:
             A `ChatWatcher`: an async iterator of `ChatEvent`, also an async
             context manager for code that wants its end explicit.
 
         Raises:
-            InvalidRequestError: A bad `chat_type`, `interval` or
-                `skip_backlog`; nothing was polled.
+            InvalidRequestError: A bad `chat_type`, `interval`, `skip_backlog`
+                or `claim` (`True` without a `session_store`); nothing was polled.
             RuntimeError: The client's block is not open.
             LogonError: While iterating, the session ended and could not be
                 re-established; the iteration ends.
@@ -202,13 +215,16 @@ class AsyncAgentChat(
                 iteration ends.
         """
         checked = check.optional(chat_type_value, chat_type, "chat_type")
-        self._open_core()
+        _, session = self._open_core()
+        if check.boolean(claim, "claim") and session.store is None:
+            raise InvalidRequestError("watch_chats(claim=True) needs a session_store to share")
         return ChatWatcher(
             lambda: self.get_chat_list(chat_type=checked),
             self._closed,
             self._wait_closed,
             interval=check.positive_number(interval, "interval"),
             skip_backlog=check.boolean(skip_backlog, "skip_backlog"),
+            claim=self._claim if claim else None,
         )
 
     def chat_worker(

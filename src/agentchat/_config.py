@@ -97,6 +97,8 @@ class Config:
     #: ``session_store=`` or ``AGENTCHAT_SESSION_STORE``: a store object, or a
     #: ``redis://`` URL (a ``Secret`` when it holds a password); ``None``: this client alone.
     session_store: SessionStore | str | Secret | None = None
+    #: ``rate_limit=``: requests a second for the client (the fleet, with a store).
+    rate_limit: float | None = None
 
 
 def configure(
@@ -121,6 +123,7 @@ def configure(
     allow_insecure_http: object,
     strict: object,
     session_store: object = None,
+    rate_limit: object = None,
 ) -> Config:
     """A checked ``Config`` from ``AsyncAgentChat``'s arguments and the environment.
 
@@ -174,6 +177,7 @@ def configure(
         strict=strict,
         log_level=_log_level(),
         session_store=_session_store(session_store),
+        rate_limit=check.optional(check.positive_number, rate_limit, "rate_limit"),
     )
 
 

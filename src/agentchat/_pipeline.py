@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, Protocol
 
 import anyio
@@ -161,6 +161,8 @@ class Pipeline:
     auth: Authenticator | None = None
     #: Spans and metrics (``_telemetry.py``); ``None`` without OpenTelemetry.
     telemetry: Telemetry | None = None
+    #: ``rate_limit``: awaited before each attempt (``_store.Throttle``); ``None``: no limit.
+    throttle: Callable[[], Awaitable[None]] | None = None
     #: Counters, read by tests and by ``AsyncAgentChat.stats``.
     retries: int = 0
 
@@ -277,6 +279,8 @@ class Pipeline:
         if request.params:
             query.update(request.params)
         generation = 0
+        if self.throttle is not None:
+            await self.throttle()  # before the slot: a call waiting here holds none
         if options.queue:
             # A free slot is taken without a trip through the event loop
             # (anyio's acquire() always yields once); with none free, the call

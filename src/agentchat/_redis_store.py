@@ -35,6 +35,8 @@ __all__ = ["RedisStore", "StoreUnavailable"]
 
 logger: Final = logging.getLogger("agentchat")
 
+#: Connections to Redis a store opens at most (more calls wait their turn).
+MAX_CONNECTIONS: Final = 50
 #: Seconds a connection to Redis, or an answer from it, may take.
 STORE_TIMEOUT: Final = 5.0
 #: How long a session hash lives without a new logon or keep-alive.
@@ -186,15 +188,19 @@ class RedisStore:
             backoff = importlib.import_module("redis.backoff").ExponentialBackoff(
                 cap=0.5, base=0.05
             )
-            self.client = _redis().Redis.from_url(
+            # Calls beyond MAX_CONNECTIONS wait for a connection (at most
+            # STORE_TIMEOUT) rather than fail. A connection that a Redis restart
+            # closed is retried at once; a Redis that is down fails within a
+            # second, and the session goes on without it.
+            pool = _redis().BlockingConnectionPool.from_url(
                 self._url.get(),
-                # A connection that a Redis restart closed is retried at once; a
-                # Redis that is down fails within a second, and the session goes on
-                # without it. No call waits long on the store.
+                max_connections=MAX_CONNECTIONS,
+                timeout=STORE_TIMEOUT,
                 retry=retry_module.Retry(backoff, retries=2),
                 socket_connect_timeout=STORE_TIMEOUT,
                 socket_timeout=STORE_TIMEOUT,
             )
+            self.client = _redis().Redis.from_pool(pool)  # closed with the client
             self._owned = True
         return self.client
 

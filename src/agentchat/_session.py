@@ -62,6 +62,8 @@ _PLAIN_TOKEN: Final = re.compile(r"[A-Za-z0-9._~+/=-]{8,1024}")
 _TOKEN_SHAPE: Final = re.compile(r"[\x21-\x7e]{1,4096}")
 #: Seconds a session store that failed is left alone before it is asked again.
 STORE_RETRY: Final = 5.0
+#: How long a chat stays claimed by the fleet member that took it (a day).
+CLAIM_TTL: Final = 24 * 3600.0
 # AgentLogon statuses that mean "these credentials are refused".
 _REFUSED_CREDENTIALS: Final = frozenset({400, 401, 403})
 
@@ -116,6 +118,8 @@ class Session:
     #: The fleet's session store, the agent's key in it and this client's name.
     store: SessionStore | None = None
     store_key: str = ""
+    #: The store's name for the server's chats: claims are shared by every agent.
+    claims_key: str = ""
     member: str = attrs.field(factory=lambda: secrets.token_hex(8))
     #: The store's generation of the token held; 0 when it is not the store's.
     _shared: int = 0
@@ -234,6 +238,24 @@ class Session:
             result = _describe(self.converter, shared.agent)
         self._take(shared.token, result)
         self._shared = shared.generation
+
+    async def claim(self, chat_id: int) -> bool:
+        """Claim a chat for this client across the fleet; False if another member holds it.
+
+        Without a store every chat is this client's. A store that fails does not
+        stop the work: the chat is taken (a WARNING says the claim was not made).
+        """
+        if self.store is None:
+            return True
+        try:
+            return await self.store.claim(self.claims_key, str(chat_id), self.member, CLAIM_TTL)
+        except Exception as exc:  # noqa: BLE001 - the work goes on without the store
+            logger.warning(
+                "the session store failed (%s); chat %d taken without a claim",
+                redact(f"{exc}"),
+                chat_id,
+            )
+            return True
 
     def _store_failed(self, exc: BaseException) -> None:
         """Go on without the store for ``STORE_RETRY`` seconds (then try it again)."""

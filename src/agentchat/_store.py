@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
@@ -33,9 +34,19 @@ import anyio
 import attrs
 
 from ._exceptions import InvalidRequestError
-from ._redaction import Secret
+from ._redaction import Secret, redact
 
-__all__ = ["Logon", "MemoryStore", "SessionStore", "Shared", "open_store", "session_key"]
+logger = logging.getLogger("agentchat")
+
+__all__ = [
+    "Logon",
+    "MemoryStore",
+    "SessionStore",
+    "Shared",
+    "Throttle",
+    "open_store",
+    "session_key",
+]
 
 
 @attrs.frozen(repr=False)
@@ -231,3 +242,41 @@ def _on_asyncio() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+#: Seconds a store that failed is left alone by the rate limit before it is asked again.
+_THROTTLE_RETRY = 5.0
+
+
+@attrs.define(eq=False)
+class Throttle:
+    """``rate_limit``: at most ``rate`` requests a second, with bursts of ``burst``.
+
+    With a session store the bucket is the fleet's (every client of the server
+    that shares the store takes from it); without one, or while the store does not
+    answer, this client's own.
+    """
+
+    rate: float
+    burst: float
+    store: SessionStore | None
+    key: str
+    _local: MemoryStore = attrs.field(factory=MemoryStore, init=False)
+    _store_back: float = attrs.field(default=-math.inf, init=False)
+
+    async def __call__(self) -> None:
+        """Wait until the bucket lets one more request through."""
+        wait = None
+        if self.store is not None and anyio.current_time() >= self._store_back:
+            try:
+                wait = await self.store.reserve(self.key, self.rate, self.burst)
+            except Exception as exc:  # noqa: BLE001 - the calls go on, limited locally
+                self._store_back = anyio.current_time() + _THROTTLE_RETRY
+                logger.warning(
+                    "the session store failed (%s); rate limited by this client alone",
+                    redact(f"{exc}"),
+                )
+        if wait is None:
+            wait = await self._local.reserve(self.key, self.rate, self.burst)
+        if wait > 0:
+            await anyio.sleep(wait)

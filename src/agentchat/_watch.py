@@ -95,12 +95,16 @@ class ChatWatcher:
         *,
         interval: float,
         skip_backlog: bool,
+        claim: Callable[[int], Awaitable[bool]] | None = None,
     ) -> None:
         self._poll = poll
         self._closed = closed
         self._wait_closed = wait_closed
         self._interval = interval
         self._skip_backlog = skip_backlog
+        self._claim = claim
+        #: Chats another watcher of the fleet claimed: none of their events is ours.
+        self._others: set[int] = set()
         self._pending: deque[ChatEvent] = deque()
         self._last: dict[int, Chat] | None = None
         self._seen: set[int] = set()
@@ -135,6 +139,23 @@ class ChatWatcher:
         self._stop.set()  # wakes an iteration waiting for its next poll
 
     async def __anext__(self) -> ChatEvent:
+        while True:
+            event = await self._next_event()
+            if self._claim is None or await self._mine(event):
+                return event
+
+    async def _mine(self, event: ChatEvent) -> bool:
+        """Whether an event is this watcher's: a new chat it claims, or one it claimed."""
+        assert self._claim is not None
+        chat_id = event.chat.chat_id
+        if chat_id in self._others:
+            return False
+        if event.kind == "new" and not await self._claim(chat_id):
+            self._others.add(chat_id)
+            return False
+        return True
+
+    async def _next_event(self) -> ChatEvent:
         while not self._pending:
             if self._ended or self._closed():
                 self._ended = True

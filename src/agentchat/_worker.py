@@ -216,7 +216,7 @@ class ChatWorker:
             try:
                 if self._stopping.is_set():
                     return
-                chats = await self._next_chats()
+                chats = [chat for chat in await self._next_chats() if await self._claimed(chat)]
                 failures = 0
                 if not chats:
                     await self._pause(self._poll_interval)
@@ -258,6 +258,15 @@ class ChatWorker:
         if chat is None or chat.chat_id in self._taken:
             return []
         return [chat]
+
+    async def _claimed(self, chat: Chat) -> bool:
+        """Whether this worker may handle the chat: no other member of the fleet claimed it."""
+        if chat.chat_id in self._taken:
+            return False
+        if await self._client._claim(chat.chat_id):
+            return True
+        self._taken.add(chat.chat_id)  # another member's: not asked about again
+        return False
 
     async def _recover(self) -> list[Chat]:
         me = self._client.agent.agent_id if self._client.agent else None
