@@ -98,19 +98,19 @@ test: lint typecheck pytest docs test-latest
 # met here by a red test, not by a user.
 LATEST_DEPS := anyio attrs cattrs httpcore httpx aiohttp yarl brotli zstandard \
 	opentelemetry-api opentelemetry-sdk opentelemetry-instrumentation-httpx \
-	opentelemetry-instrumentation-aiohttp-client
+	opentelemetry-instrumentation-aiohttp-client redis
 LATEST_TESTS := tests/test_compat.py tests/test_wires.py tests/test_bounds.py \
 	tests/test_httpx_pool.py tests/test_converters.py tests/test_pipeline.py tests/test_retry.py \
-	tests/test_telemetry.py tests/test_proxies.py
+	tests/test_telemetry.py tests/test_proxies.py tests/test_fleet_store.py
 
-test-latest:
+test-latest: system-deps
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@echo "(pip may report that these releases are past agentchat-client's bounds: that is the point)"
 	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade $(LATEST_DEPS)
 	$(LATEST)/bin/python -m pip list --disable-pip-version-check 2>/dev/null \
-		| grep -iE '^(anyio|attrs|cattrs|httpcore|httpx|aiohttp) '
+		| grep -iE '^(anyio|attrs|cattrs|httpcore|httpx|aiohttp|redis) '
 	$(LATEST)/bin/python -m pytest -W error -q $(LATEST_TESTS)
 	AGENTCHAT_TRANSPORT=aiohttp $(LATEST)/bin/python -m pytest -W error -q $(LATEST_TESTS)
 

@@ -258,3 +258,26 @@ async def test_a_redis_store_refuses_trio(sim: Simulator) -> None:
     with pytest.raises(InvalidRequestError, match="asyncio"):
         async with client(sim, session_store="redis://127.0.0.1:1/0"):
             pass
+
+
+async def test_the_environment_names_the_store(
+    sim: Simulator, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGENTCHAT_SESSION_STORE", redis_server.url)
+    async with client(sim) as first, client(sim) as second:
+        await interleave(first, second, 3)
+    assert sim.logon_count(sim.agent_email) == 1
+
+
+@pytest.mark.parametrize("value", ["http://user:hunter2pw@127.0.0.1:6379", "redis", 42, object()])
+async def test_a_store_that_is_neither_a_store_nor_a_redis_url_is_refused(
+    sim: Simulator, value: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(InvalidRequestError, match="session_store must be") as caught:
+        client(sim, session_store=value)
+    assert "hunter2pw" not in str(caught.value)
+    if isinstance(value, str):
+        monkeypatch.setenv("AGENTCHAT_SESSION_STORE", value)
+        with pytest.raises(InvalidRequestError, match="AGENTCHAT_SESSION_STORE must be") as env:
+            client(sim)
+        assert "hunter2pw" not in str(env.value)
