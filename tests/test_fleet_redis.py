@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import anyio
 import pytest
 
 from agentchat import AsyncAgentChat, RedisStore
+from agentchat._redaction import Secret
 from agentchat._redis_store import StoreUnavailable
 from agentchat._store import session_key
 from agentchat.simulator import Simulator, SimulatorConfig, serve_in_thread
@@ -195,3 +197,32 @@ async def test_no_token_in_logs_reprs_or_errors(
         await protected.current("key")
     await protected.aclose()
     assert "hunter2secret" not in str(caught.value) + repr(protected)
+
+
+@pytest.mark.anyio
+async def test_a_crash_reporter_sees_no_token_when_redis_fails_mid_publish(
+    redis_server: RedisServer,
+) -> None:
+    """The logon succeeded, Redis went away before the token was published: the
+    error's traceback, with every frame's locals (as Sentry records them), holds
+    no token; neither does one from reading a session."""
+    token = "tok-" + "7" * 28
+    store = RedisStore(redis_server.url, lock_timeout=5)
+
+    async def logon() -> tuple[Secret, dict[str, object]]:
+        await anyio.to_thread.run_sync(redis_server.stop)
+        return Secret(token), {"AgentID": 2}
+
+    try:
+        with pytest.raises(StoreUnavailable) as publishing:
+            await store.renew("key", 0, logon)
+        await anyio.to_thread.run_sync(redis_server.start)
+        await store._call("hset", "agentchat:s:key", mapping={"token": token, "generation": "x"})
+        assert await store.current("key") is None  # garbled: renewed, never raised
+    finally:
+        await store.aclose()
+    shown = traceback.TracebackException.from_exception(publishing.value, capture_locals=True)
+    library = [frame for frame in shown.stack if "/src/agentchat/" in frame.filename]
+    assert [frame.name for frame in library] == ["renew", "_run"]
+    assert all(token not in repr(frame.locals) for frame in library)
+    assert token not in str(publishing.value)

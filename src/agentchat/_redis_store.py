@@ -218,6 +218,9 @@ class RedisStore:
                 script = self._scripts[name] = self._redis().register_script(source)
             return await script(keys=keys, args=args)
         except Exception as exc:
+            # The arguments may hold a token in the clear (publish): no frame of
+            # the traceback keeps them (a crash reporter records frames' locals).
+            args.clear()
             error = _redis().RedisError
             if not isinstance(exc, error | OSError):
                 raise
@@ -323,13 +326,21 @@ def _owner() -> str:
 
 
 def _shared(values: list[Any]) -> Shared | None:
-    token, generation, agent = values
-    if not token or generation is None:
+    """The session in an ``HMGET`` answer (emptied as it is read); ``None`` if absent or garbled.
+
+    Never raises: the answer holds the token in the clear, and no frame of a
+    traceback may keep it.
+    """
+    raw, generation, agent = values
+    values.clear()
+    if not raw or not isinstance(raw, bytes | str) or generation is None:
         return None
-    text = token.decode() if isinstance(token, bytes) else str(token)
-    data = json.loads(agent) if agent else {}
-    return Shared(
-        token=Secret(text),
-        generation=int(generation),
-        agent=data if isinstance(data, Mapping) else {},
-    )
+    token = Secret(raw.decode(errors="replace") if isinstance(raw, bytes) else raw)
+    del raw
+    try:
+        number = int(generation)
+        data = json.loads(agent) if agent else {}
+    except (ValueError, TypeError):
+        logger.warning("the session store holds a garbled session; it is renewed")
+        return None
+    return Shared(token=token, generation=number, agent=data if isinstance(data, Mapping) else {})
