@@ -95,20 +95,23 @@ class AsyncAgentChat(ClientBase):
     ``transport`` picks how requests go out: ``"httpx"`` (the default: an
     httpx client this object creates, with a lean connection pool),
     ``"aiohttp"`` (an aiohttp session; the ``aiohttp`` extra, asyncio only, the
-    fastest), or an ``httpx.AsyncBaseTransport`` for the httpx client this
+    fastest), ``"pyreqwest"`` (a pyreqwest client, reqwest in Rust; the
+    ``pyreqwest`` extra, asyncio only, Python 3.11+), or an
+    ``httpx.AsyncBaseTransport`` for the httpx client this
     object creates (e.g. ``httpx.ASGITransport`` for an in-process server).
     Without ``transport`` and ``http_client``, ``AGENTCHAT_TRANSPORT`` is read.
 
-    The connections this object opens (either wire) go through ``proxy`` (an
+    The connections this object opens (any wire) go through ``proxy`` (an
     http://, https:// or, on httpx with ``httpx[socks]``, socks5:// URL, its
     credentials as ``user:password@``; or an ``httpx.URL``/``httpx.Proxy``),
     else, with ``trust_env`` (the default), through the environment's proxy
     for ``base_url``, read as httpx reads it: ``HTTPS_PROXY`` (``HTTP_PROXY``
     for http://) or ``ALL_PROXY``, unless ``NO_PROXY`` holds the host.
-    ``verify`` is the certificates trusted: an ``ssl.SSLContext``, or a CA
-    file or directory (default: ``SSL_CERT_FILE``/``SSL_CERT_DIR`` if set when
-    the first client opens, else certifi's on httpx and the system's on
-    aiohttp). A caller's ``http_client`` or httpx transport is used as it is,
+    ``verify`` is the certificates trusted: an ``ssl.SSLContext`` (not on
+    pyreqwest), or a CA file or directory (default: ``SSL_CERT_FILE``/``SSL_CERT_DIR``
+    if set when the first client opens, else certifi's on httpx and the system's
+    on aiohttp and pyreqwest; pyreqwest trusts a CA given here besides the
+    system's). A caller's ``http_client`` or httpx transport is used as it is,
     with its own proxy and certificates; ``proxy`` and ``verify`` are refused
     with one.
 

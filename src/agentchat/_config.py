@@ -14,6 +14,7 @@ import importlib.util
 import inspect
 import ipaddress
 import os
+import re
 import ssl
 import urllib.request
 from collections.abc import Callable
@@ -57,8 +58,13 @@ DEFAULT_LOGOFF_TIMEOUT: Final = 2.0
 #: Seconds between KeepAlive calls when the session is otherwise idle.
 DEFAULT_KEEP_ALIVE_INTERVAL: Final = 60.0
 
-TransportName = Literal["httpx", "aiohttp"]
-_TRANSPORTS: Final = ("httpx", "aiohttp")
+TransportName = Literal["httpx", "aiohttp", "pyreqwest"]
+_TRANSPORTS: Final[dict[str, TransportName]] = {
+    "httpx": "httpx",
+    "aiohttp": "aiohttp",
+    "pyreqwest": "pyreqwest",
+}
+_NAMES: Final = '"httpx", "aiohttp", "pyreqwest"'
 
 
 @attrs.frozen(kw_only=True)
@@ -76,6 +82,9 @@ class Config:
     proxy: ProxyConfig | None = None
     #: ``verify=``: the SSL context of the connections it opens (``None``: the wire's default).
     ssl_context: ssl.SSLContext | None = None
+    #: ``verify=``'s CA certificates (DER), for ``transport="pyreqwest"``, which
+    #: takes certificates rather than an SSL context; ``None`` otherwise.
+    ca_certificates: tuple[bytes, ...] | None = None
     #: The calls' defaults: ``max_retries`` and the timeouts.
     options: RequestOptions
     max_response_bytes: int
@@ -139,10 +148,10 @@ def configure(
     http, chosen = _transport(http_client, transport)
     # A caller's http_client or httpx transport is used as it is, its proxy included.
     own = http is None and not isinstance(chosen, httpx.AsyncBaseTransport)
-    wire: TransportName = "aiohttp" if chosen == "aiohttp" else "httpx"
+    wire: TransportName = chosen if isinstance(chosen, str) else "httpx"
     use_env = check.boolean(trust_env, "trust_env")
     proxy_config = _proxy(proxy, trust_env=use_env, base_url=url, own=own, wire=wire)
-    ssl_context = _verify(verify, own=own)
+    ssl_context = _verify(verify, own=own, wire=wire)
     return Config(
         email_address=email,
         password=secret,
@@ -153,6 +162,7 @@ def configure(
         transport=chosen,
         proxy=proxy_config,
         ssl_context=ssl_context,
+        ca_certificates=_ca_certificates(verify, ssl_context) if wire == "pyreqwest" else None,
         options=options,
         max_response_bytes=max_bytes,
         max_concurrency=concurrency,
@@ -240,20 +250,16 @@ def _transport(
         transport = _transport_from_env()
     if isinstance(transport, str) and transport not in _TRANSPORTS:
         raise InvalidRequestError(
-            f'transport must be "httpx", "aiohttp" or an httpx transport, got {transport!r}'
+            f"transport must be {_NAMES} or an httpx transport, got {transport!r}"
         )
     if transport is not None and not isinstance(transport, str | httpx.AsyncBaseTransport):
         raise InvalidRequestError(
-            'transport must be "httpx", "aiohttp" or an httpx.AsyncBaseTransport, '
+            f"transport must be {_NAMES} or an httpx.AsyncBaseTransport, "
             f"got {type(transport).__name__}"
         )
     if http_client is not None and transport not in (None, "httpx"):
         raise InvalidRequestError("give either http_client or transport, not both")
-    chosen: httpx.AsyncBaseTransport | TransportName | None
-    if isinstance(transport, str):
-        chosen = "aiohttp" if transport == "aiohttp" else "httpx"
-    else:
-        chosen = transport
+    chosen = _TRANSPORTS[transport] if isinstance(transport, str) else transport
     return http_client, chosen
 
 
@@ -262,10 +268,8 @@ def _transport_from_env() -> TransportName | None:
     if not value:
         return None
     if value not in _TRANSPORTS:
-        raise InvalidRequestError(
-            f'AGENTCHAT_TRANSPORT must be "httpx" or "aiohttp", got {value!r}'
-        )
-    return "aiohttp" if value == "aiohttp" else "httpx"
+        raise InvalidRequestError(f"AGENTCHAT_TRANSPORT must be {_NAMES}, got {value!r}")
+    return _TRANSPORTS[value]
 
 
 def _log_level() -> int | None:
@@ -300,10 +304,12 @@ def _callback(value: object) -> Callable[[LogonError], object] | None:
 # -- the proxy and the certificates trusted ------------------------------------------------
 
 #: The proxy URL schemes each wire can use. socks5 on httpx needs the socksio
-#: package (``pip install "httpx[socks]"``); aiohttp has no SOCKS support of its own.
+#: package (``pip install "httpx[socks]"``); aiohttp has no SOCKS support of its
+#: own; pyreqwest's (reqwest's) is not tested here, so not offered.
 _PROXY_SCHEMES: Final = {
     "httpx": ("http", "https", "socks5", "socks5h"),
     "aiohttp": ("http", "https"),
+    "pyreqwest": ("http", "https"),
 }
 
 
@@ -495,9 +501,13 @@ def _is_ip(text: str, version: int) -> bool:
         return False
 
 
-def _verify(value: object, *, own: bool) -> ssl.SSLContext | None:
+def _verify(value: object, *, own: bool, wire: TransportName) -> ssl.SSLContext | None:
     """``verify=``: an ``ssl.SSLContext``, or CA certificates to trust (a PEM file or a
-    directory, as ``SSL_CERT_FILE``/``SSL_CERT_DIR``); ``None`` or ``True``: the default."""
+    directory, as ``SSL_CERT_FILE``/``SSL_CERT_DIR``); ``None`` or ``True``: the default.
+
+    pyreqwest (rustls) cannot take an SSL context: there it is refused, and a
+    path is read as certificates (``_ca_certificates``).
+    """
     if value is None or value is True:
         return None
     if not own:
@@ -506,6 +516,11 @@ def _verify(value: object, *, own: bool) -> ssl.SSLContext | None:
             "http_client (or transport) instead"
         )
     if isinstance(value, ssl.SSLContext):
+        if wire == "pyreqwest":
+            raise InvalidRequestError(
+                'verify: transport="pyreqwest" cannot use an ssl.SSLContext (its TLS is '
+                "rustls); give the path of CA certificates (a PEM file or a directory)"
+            )
         return value
     if not isinstance(value, str | os.PathLike) or not value:
         got = repr(value) if isinstance(value, bool | str) else type(value).__name__
@@ -521,3 +536,39 @@ def _verify(value: object, *, own: bool) -> ssl.SSLContext | None:
     except (OSError, ssl.SSLError) as exc:
         problem = str(exc)
     raise InvalidRequestError(f"verify: no CA certificates could be read from {path!r}: {problem}")
+
+
+#: A PEM certificate, as ``ssl.PEM_cert_to_DER_cert`` takes it.
+_PEM_CERTIFICATE: Final = re.compile(
+    r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL
+)
+
+
+def _ca_certificates(value: object, context: ssl.SSLContext | None) -> tuple[bytes, ...] | None:
+    """The CA certificates (DER) of ``verify=``'s path, for ``transport="pyreqwest"``.
+
+    ``context`` is the one ``_verify`` built from it (``None``: the default trust).
+    A file's certificates are those the context loaded; a directory's (loaded by
+    OpenSSL only when a handshake looks one up) are read from its files here.
+    """
+    if context is None:
+        return None
+    assert isinstance(value, str | os.PathLike)
+    path = os.fspath(value)
+    if not os.path.isdir(path):
+        return tuple(context.get_ca_certs(binary_form=True))
+    found: list[bytes] = []
+    for name in sorted(os.listdir(path)):
+        try:
+            with open(os.path.join(path, name), encoding="ascii", errors="replace") as file:
+                text = file.read()
+        except OSError:  # a subdirectory, or unreadable: OpenSSL would skip it too
+            continue
+        for pem in _PEM_CERTIFICATE.findall(text):
+            try:
+                found.append(ssl.PEM_cert_to_DER_cert(pem))
+            except ValueError:
+                continue
+    if not found:
+        raise InvalidRequestError(f"verify: no CA certificates could be read from {path!r}")
+    return tuple(dict.fromkeys(found))  # OpenSSL's hashed links name the same file twice

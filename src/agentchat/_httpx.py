@@ -17,6 +17,7 @@ from ._wire import (
     BodyTooLarge,
     Reply,
     URLCache,
+    declared_length,
     decoded_reply,
     json_body,
     plain,
@@ -75,7 +76,7 @@ class HttpxWire:
                 if len(response.content) > max_bytes:
                     raise BodyTooLarge(status, max_bytes)
                 return Reply(status, response.reason_phrase, response.headers, response.content)
-            if _declared_length(response.headers.get("Content-Length")) > max_bytes:
+            if declared_length(response.headers.get("Content-Length")) > max_bytes:
                 raise BodyTooLarge(status, max_bytes)
             chunks: list[bytes] = []
             size = 0
@@ -99,11 +100,3 @@ class HttpxWire:
         return decoded_reply(
             status, response.reason_phrase, headers, headers.get("Content-Encoding"), raw, max_bytes
         )
-
-
-def _declared_length(value: str | None) -> int:
-    """A Content-Length as a number (0 when absent or unreadable: the reading counts)."""
-    if value is None:
-        return 0
-    value = value.split(",")[0].strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 20 else 0

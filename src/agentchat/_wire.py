@@ -34,6 +34,7 @@ __all__ = [
     "URLCache",
     "Wire",
     "accept_encoding",
+    "declared_length",
     "decode_content",
     "decoded_reply",
     "json_body",
@@ -157,6 +158,14 @@ class URLCache(Generic[U]):
                 del self._urls[next(iter(self._urls))]
             self._urls[key] = parsed
         return parsed
+
+
+def declared_length(value: str | None) -> int:
+    """A Content-Length as a number (0 when absent or unreadable: the reading counts)."""
+    if value is None:
+        return 0
+    value = value.split(",")[0].strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 20 else 0
 
 
 def decoded_reply(
