@@ -75,12 +75,14 @@ __all__ = ["KEEPALIVE_EXPIRY", "PyreqwestWire", "close_client", "open_pyreqwest_
 #: How long an idle connection is kept (aiohttp's default; reqwest's is 90 s,
 #: past many servers' own keep-alive, which then close connections in use).
 KEEPALIVE_EXPIRY: Final = 15.0
-#: How long leaving waits once the client is closed: pyreqwest's runtime thread
-#: finishes with the closed client's connections meanwhile. If the process ends
-#: while it still does, that thread may take the GIL of a finalizing interpreter,
-#: which aborts the process (pyreqwest 0.15.1, Python 3.11 and 3.13:
-#: "PyGILState_Release: thread state must be current when releasing").
-SETTLE_AFTER_CLOSE: Final = 0.05
+#: How long leaving waits once the client is closed, for pyreqwest's runtime
+#: thread to be done with it. A process that ends just after closing a pyreqwest
+#: client can abort while finalizing: that thread takes the GIL of the finalizing
+#: interpreter ("Fatal Python error: PyGILState_Release: thread state ... must be
+#: current when releasing"; pyreqwest 0.15.1 on Python 3.11 and 3.13, in up to one
+#: exit in two of a small script). Waiting 10 ms after closing ended it there; it
+#: was not seen through this library, whose exits are slower. A precaution.
+SETTLE_AFTER_CLOSE: Final = 0.02
 
 #: The standard reason phrases: hyper does not hand over the one received.
 _REASONS: Final = {status.value: status.phrase for status in http.HTTPStatus}
