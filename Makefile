@@ -13,7 +13,7 @@ LATEST ?= .venv-latest
 
 help:
 	@echo "make demo   - a scripted agent against the local simulator (creates $(VENV))"
-	@echo "make test   - ruff, mypy --strict, the whole test suite on httpx then aiohttp, and test-latest"
+	@echo "make test   - ruff, mypy --strict, the whole suite on httpx, aiohttp, pyreqwest, and test-latest"
 	@echo "make test-latest - the compatibility tests on the newest release of every dependency"
 	@echo "make bench  - the benchmarks: load against raw httpx/aiohttp, parsing, idle sessions"
 	@echo "make matrix - the test suite on Python 3.10, 3.11, 3.12 and 3.13 (tox)"
@@ -58,10 +58,16 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # The whole suite on the default transport (httpx; asyncio and trio), then again
-# on the aiohttp transport (asyncio only; see tests/conftest.py).
+# on the aiohttp transport and on the pyreqwest one (asyncio only; see
+# tests/conftest.py). pyreqwest has wheels for Python 3.11 and newer only.
+HAS_PYREQWEST = $(BIN)/python -c "import pyreqwest" 2>/dev/null
+NO_PYREQWEST = echo "(no pyreqwest on this Python, 3.11+ only: its run is skipped)"
+
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -W error
 	AGENTCHAT_TRANSPORT=aiohttp $(BIN)/python -m pytest -W error
+	if $(HAS_PYREQWEST); then AGENTCHAT_TRANSPORT=pyreqwest $(BIN)/python -m pytest -W error; \
+	else $(NO_PYREQWEST); fi
 
 test: lint typecheck pytest test-latest
 
@@ -71,10 +77,11 @@ test: lint typecheck pytest test-latest
 # met here by a red test, not by a user.
 LATEST_DEPS := anyio attrs cattrs httpcore httpx aiohttp yarl brotli zstandard \
 	opentelemetry-api opentelemetry-sdk opentelemetry-instrumentation-httpx \
-	opentelemetry-instrumentation-aiohttp-client
+	opentelemetry-instrumentation-aiohttp-client \
+	$(if $(shell $(PYTHON) -c "import sys; print(sys.version_info >= (3, 11) or '')"),pyreqwest)
 LATEST_TESTS := tests/test_compat.py tests/test_wires.py tests/test_bounds.py \
 	tests/test_httpx_pool.py tests/test_converters.py tests/test_pipeline.py tests/test_retry.py \
-	tests/test_telemetry.py tests/test_proxies.py
+	tests/test_telemetry.py tests/test_proxies.py tests/test_pyreqwest.py
 
 test-latest:
 	$(PYTHON) -m venv $(LATEST)
@@ -83,9 +90,12 @@ test-latest:
 	@echo "(pip may report that these releases are past agentchat-client's bounds: that is the point)"
 	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade $(LATEST_DEPS)
 	$(LATEST)/bin/python -m pip list --disable-pip-version-check 2>/dev/null \
-		| grep -iE '^(anyio|attrs|cattrs|httpcore|httpx|aiohttp) '
+		| grep -iE '^(anyio|attrs|cattrs|httpcore|httpx|aiohttp|pyreqwest) '
 	$(LATEST)/bin/python -m pytest -W error -q $(LATEST_TESTS)
 	AGENTCHAT_TRANSPORT=aiohttp $(LATEST)/bin/python -m pytest -W error -q $(LATEST_TESTS)
+	if $(LATEST)/bin/python -c "import pyreqwest" 2>/dev/null; then \
+		AGENTCHAT_TRANSPORT=pyreqwest $(LATEST)/bin/python -m pytest -W error -q $(LATEST_TESTS); \
+	else $(NO_PYREQWEST); fi
 
 # Every Python 3.10-3.13 that pyenv has goes first on PATH, so tox finds them.
 PYENV_BINS ?= $(shell root=$$(pyenv root 2>/dev/null) && pyenv versions --bare 2>/dev/null \

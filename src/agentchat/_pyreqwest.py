@@ -65,7 +65,7 @@ try:
     from pyreqwest.proxy import ProxyBuilder
     from pyreqwest.response import Response
 except ImportError:  # pragma: no cover - without the extra, or on Python 3.10
-    pyreqwest = None  # type: ignore[assignment]
+    pyreqwest = None  # type: ignore[assignment,unused-ignore]
 
 if TYPE_CHECKING:
     from ._config import ProxyConfig
@@ -198,9 +198,10 @@ class _Headers(Mapping[str, str]):
 
     def __getitem__(self, name: str) -> str:
         try:
-            return self._headers[name]
+            value: str = self._headers[name]
         except ValueError:  # not visible ASCII
             raise KeyError(name) from None
+        return value
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._headers)

@@ -1,4 +1,4 @@
-"""The wire: one request out, one whole answer back, on httpx or on aiohttp.
+"""The wire: one request out, one whole answer back, on httpx, aiohttp or pyreqwest.
 
 The pipeline (``_pipeline.py``) decides what to send and what an answer means;
 a wire only moves bytes. One module per ``transport=``:
@@ -8,11 +8,13 @@ a wire only moves bytes. One module per ``transport=``:
   mounts all apply; its pool is ``_httpx_pool.py``);
 - ``AiohttpWire`` (``_aiohttp.py``, the ``aiohttp`` extra) on an
   ``aiohttp.ClientSession``: asyncio only, and several times faster per request
-  than httpx under load.
+  than httpx under load;
+- ``PyreqwestWire`` (``_pyreqwest.py``, the ``pyreqwest`` extra) on a
+  ``pyreqwest.client.Client`` (reqwest, in Rust): asyncio only, Python 3.11+.
 
 This module holds what they share: the ``Wire`` protocol, the ``Reply``,
 unwrapping secrets as a request is written, and the one body decoder, which
-inflates in bounded steps. Both wires raise httpx's exception classes for
+inflates in bounded steps. Every wire raises httpx's exception classes for
 network failures, so the pipeline translates them in one place whatever the wire.
 """
 
@@ -201,7 +203,7 @@ _STEP: Final = 64 * 1024
 
 
 def accept_encoding() -> str:
-    """The ``Accept-Encoding`` both wires send: the codings ``decode_content`` bounds."""
+    """The ``Accept-Encoding`` every wire sends: the codings ``decode_content`` bounds."""
     codings = ["gzip", "deflate"]
     if _brotli_bounded():
         codings.append("br")
@@ -213,7 +215,7 @@ def accept_encoding() -> str:
 def decode_content(encoding: str | None, raw: bytes, max_bytes: int) -> bytes | None:
     """``raw`` decoded by its ``Content-Encoding``, or ``None`` if it cannot be.
 
-    The one decoder of both wires. Encodings are undone last-applied first, each
+    The one decoder of every wire. Encodings are undone last-applied first, each
     in bounded steps: past ``max_bytes`` of output it stops (``_TooLarge``), so a
     small body that inflates to gigabytes costs no more than the limit. gzip and
     deflate must end where the body ends: httpx's own decoders read a truncated
