@@ -14,20 +14,23 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
+import anyio
 import httpx
 import pytest
 import trustme
 
 from agentchat import AsyncAgentChat, InvalidRequestError
+from agentchat._pipeline import Timeouts
 from agentchat._redaction import Secret
 
 from .fakes import EMAIL, PASSWORD
+from .loopback import LoopbackServer, serve
 
 pyreqwest = pytest.importorskip("pyreqwest")
 
 from pyreqwest import exceptions as errors  # noqa: E402 - after the skip
 
-from agentchat._pyreqwest import _translate  # noqa: E402
+from agentchat._pyreqwest import _translate, close_client, open_pyreqwest_wire  # noqa: E402
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 TOKEN: Final = "tok-0a1b2c3d4e5f60718293"
@@ -83,6 +86,53 @@ def test_a_builder_error_is_refused_before_sending() -> None:
     assert type(_translate(refused)) is httpx.UnsupportedProtocol
 
 
+# -- the pool ----------------------------------------------------------------------------
+
+
+async def get(wire: Any, server: LoopbackServer) -> int:
+    url = server.base_url + "/api/GetChatList"
+    reply = await wire.send("GET", url, {"Version": "1"}, {}, None, Timeouts.of(5.0), 10_000)
+    return int(reply.status_code)
+
+
+@pytest.mark.anyio
+async def test_connections_are_reused_until_idle_past_their_expiry() -> None:
+    async with serve() as server:
+        wire, client = await open_pyreqwest_wire(4, phases=httpx.Timeout(5.0), keepalive_expiry=0.2)
+        try:
+            assert [await get(wire, server) for _ in range(5)] == [200] * 5
+            assert server.accepted == 1
+            await anyio.sleep(0.6)
+            assert await get(wire, server) == 200
+            assert server.accepted == 2  # the idle one had expired
+        finally:
+            await close_client(client)
+        with anyio.fail_after(5):  # and closing the client closed it
+            while server.open:
+                await anyio.sleep(0.01)
+
+
+@pytest.mark.anyio
+async def test_a_burst_opens_at_most_max_connections() -> None:
+    async with serve(delay=0.01) as server:
+        wire, client = await open_pyreqwest_wire(4, phases=httpx.Timeout(5.0))
+        statuses: list[int] = []
+
+        async def one() -> None:
+            statuses.append(await get(wire, server))
+
+        try:
+            with anyio.fail_after(20):
+                async with anyio.create_task_group() as tg:
+                    for _ in range(60):
+                        tg.start_soon(one)
+        finally:
+            await close_client(client)
+    assert statuses == [200] * 60
+    assert server.max_open <= 4
+    assert server.max_in_progress <= 4
+
+
 # -- verify= ---------------------------------------------------------------------------
 
 
@@ -113,7 +163,9 @@ def test_a_ca_file_or_directory_is_read_as_certificates(ca: trustme.CA, tmp_path
     assert config(verify=directory).ca_certificates == (der,)
     assert config().ca_certificates is None  # the system's
     # Other wires take the SSL context built from the same path.
-    httpx_config = AsyncAgentChat(EMAIL, PASSWORD, verify=str(bundle))._core.config
+    httpx_config = AsyncAgentChat(
+        EMAIL, PASSWORD, transport="httpx", verify=str(bundle)
+    )._core.config
     assert httpx_config.ca_certificates is None
     assert httpx_config.ssl_context is not None
 

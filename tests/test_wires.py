@@ -129,6 +129,26 @@ async def test_a_timeout_waiting_for_the_head_of_an_unsafe_call_is_not_resent(
 
 
 @TRANSPORTS
+async def test_an_attempt_given_up_leaves_nothing_holding_the_pool(transport: Transport) -> None:
+    # pyreqwest goes on with a request whose call was cancelled, holding its
+    # connection and its slot: a trickling answer (a byte each 0.05 s, within
+    # every read timeout) would hold them for 50 s and starve the next call.
+    async with (
+        serve() as server,
+        client(server.base_url, transport, max_concurrency=1, max_retries=0, timeout=0.4) as chat,
+    ):
+        server.faults["/api/GetChatList"] = "trickle"
+        with anyio.fail_after(10):
+            for _ in range(3):
+                with pytest.raises(APITimeoutError):
+                    await chat.get_chat_list()
+                begun = anyio.current_time()
+                await chat.keep_alive()
+                assert anyio.current_time() - begun < 1.0
+    assert server.requests["/api/GetChatList"] == 3
+
+
+@TRANSPORTS
 async def test_an_unsafe_get_dropped_after_it_was_read_is_sent_once(
     transport: Transport,
 ) -> None:

@@ -84,7 +84,7 @@ class Config:
     ssl_context: ssl.SSLContext | None = None
     #: ``verify=``'s CA certificates (DER), for ``transport="pyreqwest"``, which
     #: takes certificates rather than an SSL context; ``None`` otherwise.
-    ca_certificates: tuple[bytes, ...] | None = None
+    ca_certificates: tuple[bytes, ...] | None = attrs.field(default=None, repr=False)
     #: The calls' defaults: ``max_retries`` and the timeouts.
     options: RequestOptions
     max_response_bytes: int

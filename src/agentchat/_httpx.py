@@ -8,7 +8,7 @@ auth, hooks and mounts all apply. Redirects are never followed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -23,6 +23,9 @@ from ._wire import (
     plain,
     plain_headers,
 )
+
+if TYPE_CHECKING:
+    from ._pipeline import Timeouts
 
 __all__ = ["HttpxWire"]
 
@@ -54,7 +57,7 @@ class HttpxWire:
         query: Mapping[str, str | Secret],
         headers: Mapping[str, str | Secret],
         body: Any,
-        timeout: httpx.Timeout,
+        timeout: Timeouts,
         max_bytes: int,
     ) -> Reply:
         client = self.client
@@ -63,7 +66,7 @@ class HttpxWire:
             self._urls.get(url, query),
             content=json_body(body),
             headers=plain_headers(headers),
-            timeout=timeout,
+            timeout=timeout.phases,
         )
         # Streamed and read raw here, so that a body that does not match its
         # Content-Encoding is an answer we can name (with its status), not an

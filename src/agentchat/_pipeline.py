@@ -318,7 +318,7 @@ class Pipeline:
             try:
                 return await self.http.send(
                     request.route.method, request.url, query, request.headers, request.body,
-                    timeouts.phases, self.max_response_bytes,
+                    timeouts, self.max_response_bytes,
                 )  # fmt: skip
             except httpx.TransportError as exc:
                 failure = type(exc)(redact(str(exc)))

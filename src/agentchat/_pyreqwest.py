@@ -12,7 +12,11 @@ documented:
 - the phase bounds are the client's (``timeout=``): connect, and read (reqwest
   counts it from the start of the request, then per read of the body); no write
   timeout (reqwest has none). A call's own ``timeout`` (``with_options``) bounds
-  its attempt as a whole, in the pipeline, as every timeout also does;
+  its attempt as a whole, in the pipeline as on every wire, and in reqwest too:
+  pyreqwest does not stop a request whose call was cancelled, which would hold
+  its connection and its slot until the answer ended (a trickle: for ever). A
+  call cancelled sooner (its ``deadline``, the caller's own) still goes on in
+  reqwest until its attempt's bound, or until the client is closed;
 - hyper does not hand over the answer's reason phrase: a ``Reply`` has the
   standard phrase of its status; a header value that is not visible ASCII
   cannot be read (reqwest's ``HeaderValue::to_str``): such a ``Content-Encoding``
@@ -69,6 +73,7 @@ except ImportError:  # pragma: no cover - without the extra, or on Python 3.10
 
 if TYPE_CHECKING:
     from ._config import ProxyConfig
+    from ._pipeline import Timeouts
 
 __all__ = ["KEEPALIVE_EXPIRY", "PyreqwestWire", "close_client", "open_pyreqwest_wire"]
 
@@ -107,11 +112,18 @@ class PyreqwestWire:
         query: Mapping[str, str | Secret],
         headers: Mapping[str, str | Secret],
         body: Any,
-        timeout: httpx.Timeout,  # noqa: ASYNC109 - the client's phases apply (see above)
+        timeout: Timeouts,  # noqa: ASYNC109 - the client's phases, and the attempt's bound
         max_bytes: int,
     ) -> Reply:
         builder = self.client.request(method, self._urls.get(url, query))
         builder = builder.headers(plain_headers(headers))
+        if timeout.attempt is not None:
+            # reqwest goes on with a request whose call was cancelled (by the
+            # pipeline's bound on the attempt, or a deadline) until it ends or
+            # a read timeout fires, holding its connection: a server trickling
+            # its answer would hold it for ever. Its own bound on the whole
+            # request ends it with the attempt.
+            builder = builder.timeout(timedelta(seconds=timeout.attempt))
         content = json_body(body)
         if content is not None:
             builder = builder.body_bytes(content)

@@ -24,11 +24,12 @@ import functools
 import json
 import zlib
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Generic, Protocol, TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 
 from ._redaction import Secret
+
+if TYPE_CHECKING:
+    from ._pipeline import Timeouts
 
 __all__ = [
     "BodyTooLarge",
@@ -102,7 +103,7 @@ class Wire(Protocol):
         query: Mapping[str, str | Secret],
         headers: Mapping[str, str | Secret],
         body: Any,
-        timeout: httpx.Timeout,
+        timeout: Timeouts,
         max_bytes: int,
     ) -> Reply:
         """Send one request and read its whole answer, never following a redirect.
@@ -110,8 +111,11 @@ class Wire(Protocol):
         ``query``, ``headers`` and ``body`` (a JSON value, or ``None`` for no
         body) may hold ``Secret`` values: they are unwrapped here, inside the
         wire call, so that no frame outside it holds a password or token in
-        the clear. Raises an ``httpx.TransportError`` subclass when no answer
-        arrives, and ``BodyTooLarge`` past ``max_bytes`` (read or decoded).
+        the clear. ``timeout.phases`` bound the phases; the pipeline bounds
+        the attempt as a whole (``timeout.attempt``), which a wire whose
+        library goes on once cancelled gives it too. Raises an
+        ``httpx.TransportError`` subclass when no answer arrives, and
+        ``BodyTooLarge`` past ``max_bytes`` (read or decoded).
         """
 
 
