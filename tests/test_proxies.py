@@ -237,8 +237,9 @@ def test_socks_proxies_only_on_httpx_and_with_socksio(
     scheme: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url, proxy = "https://127.0.0.1:8443", f"{scheme}://127.0.0.1:1080"
-    with pytest.raises(InvalidRequestError, match=r"http://, https:// on transport='aiohttp'"):
-        client(url, transport="aiohttp", proxy=proxy)
+    for wire in ("aiohttp", "pyreqwest"):
+        with pytest.raises(InvalidRequestError, match=f"http://, https:// on transport='{wire}'"):
+            client(url, transport=wire, proxy=proxy)
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(InvalidRequestError, match=r'socksio package: pip install "httpx\[socks\]"'):
         client(url, transport="httpx", proxy=proxy)
