@@ -13,7 +13,7 @@ LATEST ?= .venv-latest
 
 help:
 	@echo "make demo   - a scripted agent against the local simulator (creates $(VENV))"
-	@echo "make test   - ruff, mypy --strict, the whole test suite on httpx then aiohttp, docs, test-latest"
+	@echo "make test   - ruff, mypy --strict, the whole suite on httpx, aiohttp, pyreqwest, docs, test-latest"
 	@echo "make test-latest - the compatibility tests on the newest release of every dependency"
 	@echo "make docs   - the documentation site, built strictly into site/"
 	@echo "make bench  - the benchmarks: load against raw httpx/aiohttp, parsing, idle sessions"
@@ -81,10 +81,16 @@ system-deps:
 	@redis-server --version
 
 # The whole suite on the default transport (httpx; asyncio and trio), then again
-# on the aiohttp transport (asyncio only; see tests/conftest.py).
+# on the aiohttp transport and on the pyreqwest one (asyncio only; see
+# tests/conftest.py). pyreqwest has wheels for Python 3.11 and newer only.
+HAS_PYREQWEST = $(BIN)/python -c "import pyreqwest" 2>/dev/null
+NO_PYREQWEST = echo "(no pyreqwest on this Python, 3.11+ only: its run is skipped)"
+
 pytest: $(STAMP) system-deps
 	$(BIN)/python -m pytest -W error
 	AGENTCHAT_TRANSPORT=aiohttp $(BIN)/python -m pytest -W error
+	if $(HAS_PYREQWEST); then AGENTCHAT_TRANSPORT=pyreqwest $(BIN)/python -m pytest -W error; \
+	else $(NO_PYREQWEST); fi
 
 # The documentation site (mkdocs.yml), strictly: a broken link or reference fails.
 docs: $(STAMP)
@@ -98,10 +104,11 @@ test: lint typecheck pytest docs test-latest
 # met here by a red test, not by a user.
 LATEST_DEPS := anyio attrs cattrs httpcore httpx aiohttp yarl brotli zstandard \
 	opentelemetry-api opentelemetry-sdk opentelemetry-instrumentation-httpx \
-	opentelemetry-instrumentation-aiohttp-client redis
+	opentelemetry-instrumentation-aiohttp-client redis \
+	$(if $(shell $(PYTHON) -c "import sys; print(sys.version_info >= (3, 11) or '')"),pyreqwest)
 LATEST_TESTS := tests/test_compat.py tests/test_wires.py tests/test_bounds.py \
 	tests/test_httpx_pool.py tests/test_converters.py tests/test_pipeline.py tests/test_retry.py \
-	tests/test_telemetry.py tests/test_proxies.py tests/test_fleet_store.py
+	tests/test_telemetry.py tests/test_proxies.py tests/test_pyreqwest.py tests/test_fleet_store.py
 
 test-latest: system-deps
 	$(PYTHON) -m venv $(LATEST)
@@ -110,9 +117,12 @@ test-latest: system-deps
 	@echo "(pip may report that these releases are past agentchat-client's bounds: that is the point)"
 	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade $(LATEST_DEPS)
 	$(LATEST)/bin/python -m pip list --disable-pip-version-check 2>/dev/null \
-		| grep -iE '^(anyio|attrs|cattrs|httpcore|httpx|aiohttp|redis) '
+		| grep -iE '^(anyio|attrs|cattrs|httpcore|httpx|aiohttp|redis|pyreqwest) '
 	$(LATEST)/bin/python -m pytest -W error -q $(LATEST_TESTS)
 	AGENTCHAT_TRANSPORT=aiohttp $(LATEST)/bin/python -m pytest -W error -q $(LATEST_TESTS)
+	if $(LATEST)/bin/python -c "import pyreqwest" 2>/dev/null; then \
+		AGENTCHAT_TRANSPORT=pyreqwest $(LATEST)/bin/python -m pytest -W error -q $(LATEST_TESTS); \
+	else $(NO_PYREQWEST); fi
 
 # Every Python 3.10-3.13 that pyenv has goes first on PATH, so tox finds them.
 PYENV_BINS ?= $(shell root=$$(pyenv root 2>/dev/null) && pyenv versions --bare 2>/dev/null \

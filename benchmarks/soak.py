@@ -2,7 +2,7 @@
 
 A 5-minute soak held, but its RSS rose about 1 MB/min while Python-level memory
 stayed flat. This one runs long enough to tell a plateau from a leak. In one
-process, on ``--transport`` (httpx or aiohttp):
+process, on ``--transport`` (httpx, aiohttp or pyreqwest):
 
 - the agent's ``AsyncAgentChat`` runs ``watch_chats("unassigned")`` (events
   counted), a ``chat_worker()`` (each chat: a message, a pause while callers
@@ -52,7 +52,7 @@ is printed: RSS and the rest at 5, 10, 20, 30 minutes and at the end, the RSS
 slope (least squares, MB/min) over the first 5 and the last 15 minutes, and
 the verdict, "plateaus" when the last-15-minute slope is under 0.1 MB/min.
 
-    .venv/bin/python -m benchmarks.soak --minutes 35 [--transport httpx|aiohttp]
+    .venv/bin/python -m benchmarks.soak --minutes 35 [--transport httpx|aiohttp|pyreqwest]
         [--out benchmarks/recorded/soak-httpx.json] [--callers 20] [--seconds S]
         [--sample-seconds 30] [--server process|thread] [--tracemalloc]
     .venv/bin/python -m benchmarks.soak --summarize benchmarks/recorded/soak-httpx.json
@@ -157,7 +157,7 @@ _ACCOUNTS: Final = {
 @dataclass(frozen=True)
 class Config:
     seconds: float
-    transport: Literal["httpx", "aiohttp"]
+    transport: Literal["httpx", "aiohttp", "pyreqwest"]
     callers: int
     sample_seconds: float
     server: Literal["process", "thread"]
@@ -632,6 +632,7 @@ def describe(server: Server) -> dict[str, Any]:
             "agentchat": getattr(agentchat, "__version__", "?"),
             "httpx": httpx.__version__,
             "aiohttp": _version("aiohttp"),
+            "pyreqwest": _version("pyreqwest"),
             "commit": _git_describe(),
         },
         "server": server.kind,
@@ -966,7 +967,7 @@ def _parser() -> argparse.ArgumentParser:
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--minutes", type=float, default=35.0, help="default: %(default)s")
     length.add_argument("--seconds", type=float, help="instead of --minutes (smoke runs)")
-    parser.add_argument("--transport", choices=("httpx", "aiohttp"), default="httpx")
+    parser.add_argument("--transport", choices=("httpx", "aiohttp", "pyreqwest"), default="httpx")
     parser.add_argument("--callers", type=int, default=20)
     parser.add_argument("--pause", type=float, default=CALLER_PAUSE, help="mean pause, seconds")
     parser.add_argument("--sample-seconds", type=float, default=30.0)

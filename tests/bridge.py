@@ -1,12 +1,12 @@
-"""A loopback HTTP server in front of a respx router, for the aiohttp transport.
+"""A loopback HTTP server in front of a respx router, for the aiohttp and pyreqwest wires.
 
-respx intercepts httpx only. When the suite runs on the aiohttp transport
-(``AGENTCHAT_TRANSPORT=aiohttp``), ``make_client()`` points the client at this
-server instead: it turns each request that arrives over a real socket back into
-an ``httpx.Request`` for the original base URL, lets the router answer it, and
-writes the answer back byte for byte (``Content-Encoding`` untouched). A side
-effect that raises an httpx network error drops the connection, which is what
-the client on the other end would see.
+respx intercepts httpx only. When the suite runs on the aiohttp or pyreqwest
+transport (``AGENTCHAT_TRANSPORT=aiohttp`` or ``pyreqwest``), ``make_client()``
+points the client at this server instead: it turns each request that arrives
+over a real socket back into an ``httpx.Request`` for the original base URL,
+lets the router answer it, and writes the answer back byte for byte
+(``Content-Encoding`` untouched). A side effect that raises an httpx network
+error drops the connection, which is what the client on the other end would see.
 
 It runs in the test's own event loop, so async side effects that wait on the
 test's events work as they do under respx.

@@ -54,9 +54,11 @@ def no_proxy_variables(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-# On the aiohttp transport (``AGENTCHAT_TRANSPORT=aiohttp``; asyncio only) trio
-# cases are deselected, as are the tests marked ``httpx_only``.
+# On the aiohttp and pyreqwest transports (``AGENTCHAT_TRANSPORT=aiohttp`` or
+# ``pyreqwest``; asyncio only) trio cases are deselected, as are the tests marked
+# ``httpx_only``; respx answers them through a loopback bridge (``tests/bridge.py``).
 TRANSPORT = fakes.TRANSPORT
+BRIDGED = TRANSPORT in ("aiohttp", "pyreqwest")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -70,7 +72,7 @@ def pytest_report_header() -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if TRANSPORT != "aiohttp":
+    if not BRIDGED:
         return
     kept, deselected = [], []
     for item in items:
@@ -85,7 +87,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
 
 
-if TRANSPORT == "aiohttp":
+if BRIDGED:
     from .bridge import Bridge
 
     @pytest.fixture

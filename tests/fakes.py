@@ -81,11 +81,12 @@ class FakeAgentChat:
 
 
 #: The transport the suite runs on: ``AGENTCHAT_TRANSPORT=aiohttp make pytest``
-#: runs it on the aiohttp transport (the library reads the same variable).
+#: runs it on the aiohttp transport, ``=pyreqwest`` on pyreqwest (the library
+#: reads the same variable).
 TRANSPORT = os.environ.get("AGENTCHAT_TRANSPORT", "httpx").strip().lower() or "httpx"
 
-#: Where the fake server listens when the suite runs on the aiohttp transport
-#: (``tests/bridge.py``); ``None`` on httpx, where respx intercepts in process.
+#: Where the fake server listens when the suite runs on the aiohttp or pyreqwest
+#: transport (``tests/bridge.py``); ``None`` on httpx, where respx intercepts in process.
 BRIDGE_URL: str | None = None
 
 

@@ -38,11 +38,31 @@ __all__ = ["ForwardProxy", "forward_proxy", "port_of", "serve_tls"]
 START_TIMEOUT: Final = 20.0
 _SERVING: Final = re.compile(r"Serving on .*127\.0\.0\.1:(\d+)")
 # pproxy's main() calls asyncio.get_event_loop() with no loop running, which
-# Python 3.14 no longer allows: give it a loop first.
-_LAUNCHER: Final = (
-    "import asyncio, sys; asyncio.set_event_loop(asyncio.new_event_loop()); "
-    "from pproxy.server import main; sys.exit(main(sys.argv[1:]))"
-)
+# Python 3.14 no longer allows: give it a loop first. And pproxy reads the
+# Proxy-Authorization header of an HTTP/1 request by its exact case, where field
+# names are case-insensitive (RFC 9110): reqwest (the pyreqwest wire) writes
+# ``proxy-authorization`` on CONNECT. Its header block is read with the name as
+# pproxy spells it.
+_LAUNCHER: Final = """
+import asyncio, re, sys
+import pproxy.proto
+
+accept = pproxy.proto.HTTP.accept
+
+async def accept_any_case(self, reader, user, writer, **kw):
+    read_until = reader.read_until
+    async def head(separator):
+        reader.read_until = read_until
+        data = await read_until(separator)
+        return re.sub(rb"(?im)^proxy-authorization:", b"Proxy-Authorization:", data)
+    reader.read_until = head
+    return await accept(self, reader, user, writer, **kw)
+
+pproxy.proto.HTTP.accept = accept_any_case
+asyncio.set_event_loop(asyncio.new_event_loop())
+from pproxy.server import main
+sys.exit(main(sys.argv[1:]))
+"""
 
 
 class ForwardProxy:

@@ -3,18 +3,23 @@
 These fail loudly when a dependency changes what the library relies on; ``make
 test-latest`` runs them on the newest release of every dependency. The behaviour
 each touch exists for is tested elsewhere too (``test_httpx_pool.py``, the aiohttp
-wire's "an unsafe GET dropped after it was read is sent once" in ``test_wires.py``,
-the secrets canary).
+and pyreqwest wires' "an unsafe GET dropped after it was read is sent once" in
+``test_wires.py``, the secrets canary).
 """
 
 from __future__ import annotations
 
+import asyncio
+import importlib.util
+import logging
 import re
-from datetime import datetime
+import socket
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import anyio
 import attrs
 import cattrs
 import httpcore
@@ -29,10 +34,14 @@ from agentchat._compat import (
     has_attrs_generated_init,
     install_pool,
     pool_limit,
+    pyreqwest_connect_failed,
     suppression_keys,
     transport_pool,
 )
 from agentchat._converters import default_converter
+
+from .loopback import serve
+from .test_wires import unanswered_port
 
 pytestmark = pytest.mark.anyio
 
@@ -111,6 +120,104 @@ async def test_an_aiohttp_session_resends_by_itself_until_told_not_to() -> None:
         assert session._retry_connection is True  # what aiohttp does unless told
         disable_aiohttp_resend(session)
         assert session._retry_connection is False
+
+
+# -- pyreqwest (Python 3.11+) ---------------------------------------------------------------
+
+NO_PYREQWEST = pytest.mark.skipif(
+    importlib.util.find_spec("pyreqwest") is None, reason="pyreqwest is not installed"
+)
+
+
+async def _pyreqwest_failure(url: str, connect: float = 5.0, read: float = 5.0) -> Any:
+    """The pyreqwest exception of one GET to ``url`` (a plain client, as the wire's)."""
+    from pyreqwest.client import ClientBuilder
+    from pyreqwest.exceptions import RequestError
+
+    builder = ClientBuilder().no_proxy().follow_redirects(False)
+    builder = builder.connect_timeout(timedelta(seconds=connect))
+    async with builder.read_timeout(timedelta(seconds=read)).build() as client:
+        with pytest.raises(RequestError) as caught:
+            await client.request("GET", url).build().send()
+    return caught.value
+
+
+@NO_PYREQWEST
+async def test_pyreqwest_names_a_connector_failure_among_its_causes() -> None:
+    from pyreqwest.exceptions import ConnectError, ConnectTimeoutError
+
+    with socket.socket() as probe:  # nothing listens: refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    refused = await _pyreqwest_failure(f"http://127.0.0.1:{port}/")
+    assert isinstance(refused, ConnectError)
+    assert pyreqwest_connect_failed(refused)
+    with unanswered_port() as port:  # reqwest's own connect timeout, within the connector
+        timed_out = await _pyreqwest_failure(f"http://127.0.0.1:{port}/", connect=0.2)
+    assert isinstance(timed_out, ConnectTimeoutError)
+    assert pyreqwest_connect_failed(timed_out)
+
+
+@NO_PYREQWEST
+async def test_pyreqwest_gives_failures_after_sending_the_classes_of_connect_failures() -> None:
+    # Why the wire reads the causes: by its class, each of these would be resent.
+    from pyreqwest.exceptions import ConnectError, ConnectTimeoutError
+
+    async with serve() as server:
+        server.faults["/api/GetChatList"] = "drop"  # read, then closed unanswered
+        dropped = await _pyreqwest_failure(f"{server.base_url}/api/GetChatList")
+        server.faults["/api/GetChatList"] = "hang"  # read, never answered
+        waited = await _pyreqwest_failure(f"{server.base_url}/api/GetChatList", read=0.2)
+        assert server.requests["/api/GetChatList"] == 2
+    assert isinstance(dropped, ConnectError)
+    assert isinstance(waited, ConnectTimeoutError)
+    assert not pyreqwest_connect_failed(dropped)
+    assert not pyreqwest_connect_failed(waited)
+
+
+@NO_PYREQWEST
+async def test_pyreqwest_replaces_a_cancellation_with_a_cancelled_error_of_its_own() -> None:
+    # What PyreqwestWire takes the scope's cancellation again for: anyio reads
+    # the message to tell its own cancellation from another.
+    from pyreqwest.client import ClientBuilder
+
+    async def cancelled_request(url: str) -> tuple[object, ...]:
+        async with ClientBuilder().no_proxy().build() as client:
+            try:
+                with anyio.move_on_after(0.1):
+                    await client.request("GET", url).build().send()
+            except asyncio.CancelledError as exc:  # through the scope: not anyio's
+                return exc.args
+        return ()
+
+    async with serve() as server:
+        server.faults["/api/GetChatList"] = "hang"
+        task = asyncio.get_running_loop().create_task(
+            cancelled_request(f"{server.base_url}/api/GetChatList")
+        )
+        assert await task == ("Request was cancelled",)
+
+
+@NO_PYREQWEST
+async def test_pyreqwest_logs_nothing_of_a_request_unless_asked_to(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # reqwest's records (target names such as "reqwest::connect::verbose", not
+    # filtered by the library) hold the URL and the body in the clear, but only
+    # with connection_verbose, which the wire never turns on.
+    from pyreqwest.client import ClientBuilder
+
+    caplog.set_level(logging.DEBUG)
+    async with serve() as server, ClientBuilder().no_proxy().build() as client:
+        response = await client.request("GET", f"{server.base_url}/api/KeepAlive").build().send()
+        assert response.status == 200
+        server.faults["/api/GetChatList"] = "drop"
+        with pytest.raises(Exception, match="connection"):
+            await client.request("GET", f"{server.base_url}/api/GetChatList").build().send()
+    from pyreqwest.logging import flush_logs
+
+    flush_logs()
+    assert [r.name for r in caplog.records if r.name not in ("asyncio",)] == []
 
 
 def test_cattrs_structures_an_optional_with_its_own_hook_that_calls_the_inner_one() -> None:

@@ -54,6 +54,7 @@ from agentchat import (
 )
 from agentchat._routes import ROUTES
 
+from . import fakes
 from .fakes import BASE_URL, TOKEN_PREFIX, FakeAgentChat, make_client
 from .strategies import (
     BY_NAME,
@@ -175,8 +176,13 @@ def accept_any_credentials(api: FakeAgentChat) -> None:
 async def open_client(**kwargs: Any) -> AsyncIterator[AsyncAgentChat]:
     """``make_client()`` on a pool of the test's own, whose TLS context is built once.
 
-    (A client building its own pool loads the CA bundle: 30 ms a test.)
+    (A client building its own pool loads the CA bundle: 30 ms a test.) On the
+    aiohttp and pyreqwest runs, on the suite's transport, through the bridge.
     """
+    if fakes.BRIDGE_URL is not None:
+        async with make_client(**kwargs) as client:
+            yield client
+        return
     async with (
         httpx.AsyncClient(verify=SSL_CONTEXT) as http,
         make_client(http_client=http, **kwargs) as client,

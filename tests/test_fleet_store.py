@@ -278,6 +278,8 @@ async def test_a_store_that_is_neither_a_store_nor_a_redis_url_is_refused(
     assert "hunter2pw" not in str(caught.value)
     if isinstance(value, str):
         monkeypatch.setenv("AGENTCHAT_SESSION_STORE", value)
-        with pytest.raises(InvalidRequestError, match="AGENTCHAT_SESSION_STORE must be") as env:
+        with pytest.raises(
+            InvalidRequestError, match="AGENTCHAT_SESSION_STORE must be a redis:"
+        ) as env:
             client(sim)
         assert "hunter2pw" not in str(env.value)

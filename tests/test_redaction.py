@@ -106,7 +106,7 @@ async def test_no_secret_reaches_logs_errors_or_reprs_at_debug(
     http_lines = [
         r.getMessage() for r in caplog.records if r.getMessage().startswith("HTTP Request:")
     ]
-    if fakes.TRANSPORT == "httpx":  # aiohttp does not log requests
+    if fakes.TRANSPORT == "httpx":  # aiohttp and pyreqwest do not log requests
         assert http_lines, "httpx's INFO lines were not captured"
         # (Not ``SessionToken={MASK}``: an earlier test's server may have issued a
         # token such as "Token=", and then the key is masked along with the value.)

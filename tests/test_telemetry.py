@@ -134,7 +134,8 @@ def make_client(server: LoopbackServer, otel: Otel | None, **kwargs: Any) -> Asy
 
 async def plain_request(server: LoopbackServer) -> None:
     """One request outside the library, on the suite's HTTP library: the generic
-    instrumentation makes a span of it (so it is on, and the tests are not vacuous)."""
+    instrumentation makes a span of it (so it is on, and the tests are not vacuous).
+    pyreqwest has no such instrumentation: on its run, httpx's is shown to be on."""
     url = server.base_url + "/api/KeepAlive"
     if TRANSPORT == "aiohttp":
         import aiohttp

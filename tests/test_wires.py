@@ -1,19 +1,22 @@
-"""Both transports over real sockets: what the network does, each wire says the same way.
+"""Every transport over real sockets: what the network does, each wire says the same way.
 
-respx cannot make a connection fail or a body arrive gzip-encoded on aiohttp, so
-these tests run a loopback server (``tests/loopback.py``) and parametrize the
-transport explicitly: they run in both suite runs.
+respx cannot make a connection fail or a body arrive gzip-encoded on aiohttp or
+pyreqwest, so these tests run a loopback server (``tests/loopback.py``) and
+parametrize the transport explicitly: they run in every suite run (pyreqwest's
+where it is installed: Python 3.11 and newer).
 """
 
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 import socket
 import traceback
 import tracemalloc
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from typing import Any, Final, Literal
 
 import anyio
@@ -23,6 +26,7 @@ import pytest
 import zstandard
 
 import agentchat._aiohttp
+import agentchat._pyreqwest
 from agentchat import (
     APIConnectionError,
     APITimeoutError,
@@ -40,8 +44,15 @@ from .loopback import CHATS, LoopbackServer, serve
 
 pytestmark = pytest.mark.anyio
 
-Transport = Literal["httpx", "aiohttp"]
-TRANSPORTS = pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+Transport = Literal["httpx", "aiohttp", "pyreqwest"]
+#: pyreqwest has wheels for Python 3.11 and newer only.
+NO_PYREQWEST = pytest.mark.skipif(
+    importlib.util.find_spec("pyreqwest") is None, reason="pyreqwest is not installed"
+)
+TRANSPORTS = pytest.mark.parametrize(
+    "transport", ["httpx", "aiohttp", pytest.param("pyreqwest", marks=NO_PYREQWEST)]
+)
+WIRES: Final = {"httpx": "HttpxWire", "aiohttp": "AiohttpWire", "pyreqwest": "PyreqwestWire"}
 
 
 def client(server_url: str, transport: Transport, **kwargs: Any) -> AsyncAgentChat:
@@ -58,7 +69,7 @@ def wire_name(chat: AsyncAgentChat) -> str:
 @TRANSPORTS
 async def test_the_transport_argument_picks_the_wire(transport: Transport) -> None:
     async with serve() as server, client(server.base_url, transport) as chat:
-        assert wire_name(chat) == {"httpx": "HttpxWire", "aiohttp": "AiohttpWire"}[transport]
+        assert wire_name(chat) == WIRES[transport]
         assert [c.chat_id for c in await chat.get_chat_list()] == [101, 102]
     assert server.requests["/api/AgentLogoff"] == 1
 
@@ -72,6 +83,69 @@ async def test_a_refused_connection_is_resent_even_for_unsafe_calls(transport: T
     with anyio.fail_after(10), pytest.raises(APIConnectionError, match="could not connect"):
         async with chat:
             pass
+
+
+@contextmanager
+def unanswered_port() -> Iterator[int]:
+    """A port of 127.0.0.1 whose accept queue is full: a connect to it never completes."""
+    with socket.socket() as listener, ExitStack() as fillers:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = int(listener.getsockname()[1])
+        for _ in range(4):  # the queue's one place, then SYNs the kernel drops
+            filler = fillers.enter_context(socket.socket())
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+        yield port
+
+
+@TRANSPORTS
+async def test_a_connect_timeout_is_resent_even_for_unsafe_calls(transport: Transport) -> None:
+    # pyreqwest calls a timeout waiting for an answer's head a "connection
+    # timeout" too: the wire must tell them apart (the next test has the other).
+    bound = httpx.Timeout(5.0, connect=0.2)
+    with unanswered_port() as port:
+        chat = client(f"http://127.0.0.1:{port}", transport, max_retries=1, timeout=bound)
+        with (
+            anyio.fail_after(10),
+            pytest.raises(APIConnectionError, match="could not connect") as e,
+        ):
+            async with chat:  # AgentLogon: unsafe
+                pass
+    assert isinstance(e.value.__cause__, httpx.ConnectTimeout)
+
+
+@TRANSPORTS
+async def test_a_timeout_waiting_for_the_head_of_an_unsafe_call_is_not_resent(
+    transport: Transport,
+) -> None:
+    bound = httpx.Timeout(0.3, connect=0.2)
+    async with serve() as server, client(server.base_url, transport, timeout=bound) as chat:
+        server.faults["/api/SendMessage"] = "hang"
+        with anyio.fail_after(10), pytest.raises(OutcomeUnknownError) as unknown:
+            await chat.send_message(101, "hello")
+    assert server.requests["/api/SendMessage"] == 1
+    assert isinstance(unknown.value.__cause__, httpx.ReadTimeout)
+
+
+@TRANSPORTS
+async def test_an_attempt_given_up_leaves_nothing_holding_the_pool(transport: Transport) -> None:
+    # pyreqwest goes on with a request whose call was cancelled, holding its
+    # connection and its slot: a trickling answer (a byte each 0.05 s, within
+    # every read timeout) would hold them for 50 s and starve the next call.
+    async with (
+        serve() as server,
+        client(server.base_url, transport, max_concurrency=1, max_retries=0, timeout=0.4) as chat,
+    ):
+        server.faults["/api/GetChatList"] = "trickle"
+        with anyio.fail_after(10):
+            for _ in range(3):
+                with pytest.raises(APITimeoutError):
+                    await chat.get_chat_list()
+                begun = anyio.current_time()
+                await chat.keep_alive()
+                assert anyio.current_time() - begun < 1.0
+    assert server.requests["/api/GetChatList"] == 3
 
 
 @TRANSPORTS
@@ -164,7 +238,17 @@ ECHOING_ANSWERS: Final = {
 
 @TRANSPORTS
 @pytest.mark.parametrize("answer", ODD_ANSWERS)
-async def test_odd_but_whole_answers_are_read_alike(transport: Transport, answer: str) -> None:
+async def test_odd_but_whole_answers_are_read_alike(
+    transport: Transport, answer: str, request: pytest.FixtureRequest
+) -> None:
+    if transport == "pyreqwest" and answer == "200 headers":
+        request.applymarker(
+            pytest.mark.xfail(
+                reason="hyper reads at most 100 header lines and reqwest has no setting for "
+                "it: past them the answer is a protocol error (docs/transports.md)",
+                strict=True,
+            )
+        )
     async with serve() as server, client(server.base_url, transport, max_retries=0) as chat:
         server.raw["/api/GetChatList"] = ODD_ANSWERS[answer]
         chats = await chat.get_chat_list()
@@ -208,7 +292,10 @@ async def test_a_reason_phrase_is_shown_redacted_printable_and_short(transport: 
         with pytest.raises(ServerError) as caught:
             await chat.get_chat_list()
     message = str(caught.value)
-    assert message.startswith("GetChatList returned 500 bad ")
+    if transport == "pyreqwest":  # hyper does not hand the phrase over: the standard one
+        assert message.startswith("GetChatList returned 500 Internal Server Error")
+    else:
+        assert message.startswith("GetChatList returned 500 bad ")
     assert "tok-0" not in message
     assert PASSWORD not in message
     assert len(message) < 1_000
@@ -297,10 +384,13 @@ async def test_a_body_the_callers_event_hook_read_is_decoded_once() -> None:
 
 
 @pytest.mark.parametrize("anyio_backend", ["trio"])
-async def test_the_aiohttp_transport_on_trio_is_a_clear_error(anyio_backend: str) -> None:
+@pytest.mark.parametrize("transport", ["aiohttp", pytest.param("pyreqwest", marks=NO_PYREQWEST)])
+async def test_the_asyncio_transports_on_trio_are_a_clear_error(
+    anyio_backend: str, transport: Transport
+) -> None:
     async with serve() as server:
         with pytest.raises(InvalidRequestError, match="asyncio only"):
-            async with client(server.base_url, "aiohttp"):
+            async with client(server.base_url, transport):
                 pass
         assert server.requests["/api/AgentLogon"] == 0
 
@@ -311,8 +401,9 @@ async def test_the_aiohttp_transport_on_trio_is_a_clear_error(anyio_backend: str
         ({"transport": "curl"}, "transport must be"),
         ({"transport": 42}, "transport must be"),
         ({"transport": "aiohttp", "http_client": httpx.AsyncClient()}, "not both"),
+        ({"transport": "pyreqwest", "http_client": httpx.AsyncClient()}, "not both"),
     ],
-    ids=["unknown-name", "not-a-transport", "with-http-client"],
+    ids=["unknown-name", "not-a-transport", "with-http-client", "pyreqwest-with-http-client"],
 )
 async def test_a_bad_transport_is_refused_when_built(kwargs: dict[str, Any], match: str) -> None:
     try:
@@ -331,10 +422,13 @@ async def test_agentchat_transport_in_the_environment_picks_the_wire(
     with pytest.raises(InvalidRequestError, match="AGENTCHAT_TRANSPORT"):
         AsyncAgentChat(EMAIL, PASSWORD)
     async with serve() as server:
-        for name, wire in [("aiohttp", "AiohttpWire"), ("httpx", "HttpxWire")]:
+        names = ["aiohttp", "httpx"]
+        if importlib.util.find_spec("pyreqwest") is not None:
+            names.append("pyreqwest")
+        for name in names:
             monkeypatch.setenv("AGENTCHAT_TRANSPORT", name)
             async with client_from_env(server) as chat:
-                assert wire_name(chat) == wire
+                assert wire_name(chat) == WIRES[name]
         # An explicit argument wins over the environment.
         monkeypatch.setenv("AGENTCHAT_TRANSPORT", "aiohttp")
         async with client(server.base_url, "httpx") as chat:
@@ -366,12 +460,15 @@ def test_the_url_cache_parses_each_url_once_and_stays_bounded() -> None:
     assert built[-1] == ("http://h/api/GetChat", {"ChatID": "0"})
 
 
-async def test_the_aiohttp_transport_without_aiohttp_is_a_clear_error(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("transport", ["aiohttp", "pyreqwest"])
+async def test_a_transport_without_its_package_is_a_clear_error(
+    transport: Transport, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(agentchat._aiohttp, "aiohttp", None)
+    # (pyreqwest's case is what Python 3.10 gives: it has no wheels there.)
+    module = {"aiohttp": agentchat._aiohttp, "pyreqwest": agentchat._pyreqwest}[transport]
+    monkeypatch.setattr(module, transport, None)
     async with serve() as server:
-        with pytest.raises(InvalidRequestError, match="aiohttp extra"):
-            async with client(server.base_url, "aiohttp"):
+        with pytest.raises(InvalidRequestError, match=f"install the {transport} extra"):
+            async with client(server.base_url, transport):
                 pass
         assert server.requests["/api/AgentLogon"] == 0

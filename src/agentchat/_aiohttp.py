@@ -50,7 +50,8 @@ except ImportError:  # pragma: no cover - exercised without the extra installed
     aiohttp = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
-    from ._config import ProxyConfig
+    from ._pipeline import Timeouts
+    from ._proxy import ProxyConfig
 
 __all__ = ["AiohttpWire", "close_session", "open_aiohttp_wire"]
 
@@ -82,7 +83,7 @@ class AiohttpWire:
         query: Mapping[str, str | Secret],
         headers: Mapping[str, str | Secret],
         body: Any,
-        timeout: httpx.Timeout,  # noqa: ASYNC109 - per-request socket timeouts, as httpx's
+        timeout: Timeouts,  # noqa: ASYNC109 - per-request socket timeouts, as httpx's
         max_bytes: int,
     ) -> Reply:
         try:
@@ -91,7 +92,7 @@ class AiohttpWire:
                 self._urls.get(url, query),
                 data=json_body(body),
                 headers=plain_headers(headers),
-                timeout=self._timeout(timeout),
+                timeout=self._timeout(timeout.phases),
                 allow_redirects=False,
                 proxy=self._proxy,
             ) as response:

@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from contextlib import AsyncExitStack
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import anyio
 import attrs
@@ -35,6 +35,7 @@ from ._config import (
     DEFAULT_TIMEOUT,
     DEFAULT_VERSION,
     Config,
+    TransportName,
     configure,
     timeouts,
 )
@@ -103,8 +104,8 @@ class ClientStats:
         keep_alive_failures: Keep-alive ticks whose KeepAlive failed.
         connections: Connections open now (idle or busy) in the pool of the httpx
             client the library created; ``None`` on a caller's ``http_client``, a
-            transport of the caller's, ``transport="aiohttp"``, or behind a proxy
-            (httpx's own pool).
+            transport of the caller's, ``transport="aiohttp"`` or
+            ``"pyreqwest"``, or behind a proxy (httpx's own pool).
     """
 
     logons: int
@@ -146,7 +147,7 @@ class ClientBase:
         version: str | None = None,
         api_key: str | None = None,
         http_client: httpx.AsyncClient | None = None,
-        transport: httpx.AsyncBaseTransport | Literal["httpx", "aiohttp"] | None = None,
+        transport: httpx.AsyncBaseTransport | TransportName | None = None,
         proxy: str | httpx.URL | httpx.Proxy | None = None,
         trust_env: bool = True,
         verify: ssl.SSLContext | str | os.PathLike[str] | None = None,
@@ -497,8 +498,8 @@ def _bare_id(result: type[Any], value: Any) -> dict[str, Any] | None:
 def _keepalive_expiry(keep_alive_interval: float | None, default: float) -> float:
     """How long an idle pooled connection is kept: past the next keep-alive tick.
 
-    The transports' defaults (httpx 5 s, aiohttp 15 s) close it before every
-    KeepAlive of an idle session, which then pays a new TCP (and TLS) connection.
+    The transports' defaults (httpx 5 s, aiohttp and pyreqwest 15 s) close it before
+    every KeepAlive of an idle session, which then pays a new TCP (and TLS) connection.
     """
     if keep_alive_interval is None:
         return default
@@ -527,6 +528,19 @@ async def _open_wire(
         )
         stack.push_async_callback(close_session, session)
         return aiohttp_wire, anyio.CapacityLimiter(size), None
+    if config.transport == "pyreqwest":
+        from ._pyreqwest import KEEPALIVE_EXPIRY as PYREQWEST_EXPIRY
+        from ._pyreqwest import close_client, open_pyreqwest_wire
+
+        pyreqwest_wire, client = await open_pyreqwest_wire(
+            size,
+            phases=config.options.timeout.phases,
+            keepalive_expiry=_keepalive_expiry(config.keep_alive_interval, PYREQWEST_EXPIRY),
+            proxy=config.proxy,
+            ca_certificates=config.ca_certificates,
+        )
+        stack.push_async_callback(close_client, client)
+        return pyreqwest_wire, anyio.CapacityLimiter(size), None
     http = config.http_client
     pool = None
     if http is None:

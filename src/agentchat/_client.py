@@ -8,6 +8,8 @@ endpoints: ``watch_chats()`` and ``chat_worker()``.
 
 from __future__ import annotations
 
+import inspect
+
 from . import _validation as check
 from ._base_client import (
     DEFAULT_BASE_URL,
@@ -103,11 +105,13 @@ class AsyncAgentChat(
             out on the pool.
         transport: How requests go out: `"httpx"` (an httpx client this object
             creates, with a lean connection pool), `"aiohttp"` (the `aiohttp`
-            extra; asyncio only; the fastest), or an `httpx.AsyncBaseTransport`
+            extra; asyncio only), `"pyreqwest"` (a pyreqwest client, reqwest in
+            Rust; the `pyreqwest` extra; asyncio only, Python 3.11+), or an
+            `httpx.AsyncBaseTransport`
             for the httpx client this object creates (e.g. `httpx.ASGITransport`
             for an in-process server). Without it and `http_client`,
             `AGENTCHAT_TRANSPORT`, else `"httpx"`.
-        proxy: The proxy of the connections this object opens (either
+        proxy: The proxy of the connections this object opens (any
             transport): an http://, https:// or (httpx, with `httpx[socks]`)
             socks5:// URL, its credentials as `user:password@`; or an
             `httpx.URL` or `httpx.Proxy`. Refused with `http_client` or an httpx
@@ -115,10 +119,11 @@ class AsyncAgentChat(
         trust_env: Without `proxy`, use the environment's proxy for `base_url`,
             read as httpx reads it (`HTTPS_PROXY`, `HTTP_PROXY` for http://,
             `ALL_PROXY`, unless `NO_PROXY` holds the host). Default `True`.
-        verify: The certificates trusted: an `ssl.SSLContext`, or a CA file or
-            directory. Default: `SSL_CERT_FILE`/`SSL_CERT_DIR` if set when the
-            first client opens, else certifi's (httpx) or the system's
-            (aiohttp). Certificates are always verified.
+        verify: The certificates trusted: an `ssl.SSLContext` (not on
+            pyreqwest), or a CA file or directory (pyreqwest trusts it besides
+            the system's). Default: `SSL_CERT_FILE`/`SSL_CERT_DIR` if set when
+            the first client opens, else certifi's (httpx) or the system's
+            (aiohttp, pyreqwest). Certificates are always verified.
         timeout: Seconds, or an `httpx.Timeout`, for every attempt (default
             `httpx.Timeout(30.0, connect=10.0)`, `DEFAULT_TIMEOUT`); a number
             bounds each phase and the attempt as a whole.
@@ -267,15 +272,31 @@ class AsyncAgentChat(
             `LogonError`) that stopped it taking chats, if one did.
 
         Raises:
-            InvalidRequestError: A bad `max_concurrent`, `poll_interval` or
-                `drain_timeout`; nothing was started.
+            InvalidRequestError: A `handler` that is not an async function, or
+                a bad `max_concurrent`, `poll_interval` or `drain_timeout`;
+                nothing was started (no chat grabbed).
             RuntimeError: The client's block is not open.
         """
         self._open_core()
         return ChatWorker(
             self,
-            handler,
+            _async_handler(handler),
             max_concurrent=check.integer(max_concurrent, "max_concurrent", minimum=1),
             poll_interval=check.positive_number(poll_interval, "poll_interval"),
             drain_timeout=check.positive_number(drain_timeout, "drain_timeout"),
         )
+
+
+def _async_handler(handler: ChatHandler) -> ChatHandler:
+    """``handler`` if it is an async function (or a callable whose ``__call__`` is one).
+
+    Checked before the worker starts: a plain function would fail for every chat
+    it grabbed, leaving those chats assigned and unanswered.
+    """
+    call = getattr(handler, "__call__", None)  # noqa: B004 - the method itself is checked
+    if inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(call):
+        return handler
+    raise InvalidRequestError(
+        "chat_worker's handler must be an async function, "
+        f"async def handler(chat, item), got {check.got(handler)}"
+    )

@@ -24,6 +24,7 @@ __all__ = [
     "has_attrs_generated_init",
     "install_pool",
     "pool_limit",
+    "pyreqwest_connect_failed",
     "suppression_keys",
     "transport_pool",
 ]
@@ -83,6 +84,33 @@ def disable_aiohttp_resend(session: Any) -> None:
     """Turn off a ``ClientSession``'s own resend of a dropped request."""
     if hasattr(session, "_retry_connection"):
         session._retry_connection = False
+
+
+# -- pyreqwest 0.15 (reqwest 0.13, hyper-util 0.1): the pyreqwest wire ---------------------
+#
+# pyreqwest's exception classes do not say whether a request was sent: a connection
+# the server closed after reading the request comes out as ``ConnectError``, and a
+# timeout waiting for the answer's head as ``ConnectTimeoutError`` ("connection
+# timeout"). What does say it is reqwest's chain of causes (``details["causes"]``,
+# each one's ``Display``): hyper-util's client names a failure of its connector
+# (TCP, TLS, a proxy's tunnel, DNS; reqwest's own connect timeout included)
+# "client error (Connect)", and one on a connection already made "client error
+# (SendRequest)". Undocumented text; checked against pyreqwest 0.15.1 (reqwest
+# 0.13.5, hyper-util 0.1.21). If a release words it otherwise, no failure reads as
+# a connect failure: nothing unsafe is resent, and connect failures are taken as
+# "after sending" (tests/test_compat.py fails on it).
+
+PYREQWEST_CONNECT_CAUSE: Final = "client error (Connect)"
+
+
+def pyreqwest_connect_failed(exc: Any) -> bool:
+    """Whether a pyreqwest ``RequestError`` failed in the connector: nothing was sent."""
+    details = getattr(exc, "details", None)
+    causes = details.get("causes") if isinstance(details, dict) else None
+    return any(
+        isinstance(cause, dict) and cause.get("message") == PYREQWEST_CONNECT_CAUSE
+        for cause in causes or ()
+    )
 
 
 # -- cattrs 24.1-26.2: the structuring fast path (_fastpath.py) ----------------------------

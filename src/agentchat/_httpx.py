@@ -8,7 +8,7 @@ auth, hooks and mounts all apply. Redirects are never followed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -17,11 +17,15 @@ from ._wire import (
     BodyTooLarge,
     Reply,
     URLCache,
+    declared_length,
     decoded_reply,
     json_body,
     plain,
     plain_headers,
 )
+
+if TYPE_CHECKING:
+    from ._pipeline import Timeouts
 
 __all__ = ["HttpxWire"]
 
@@ -53,7 +57,7 @@ class HttpxWire:
         query: Mapping[str, str | Secret],
         headers: Mapping[str, str | Secret],
         body: Any,
-        timeout: httpx.Timeout,
+        timeout: Timeouts,
         max_bytes: int,
     ) -> Reply:
         client = self.client
@@ -62,7 +66,7 @@ class HttpxWire:
             self._urls.get(url, query),
             content=json_body(body),
             headers=plain_headers(headers),
-            timeout=timeout,
+            timeout=timeout.phases,
         )
         # Streamed and read raw here, so that a body that does not match its
         # Content-Encoding is an answer we can name (with its status), not an
@@ -75,7 +79,7 @@ class HttpxWire:
                 if len(response.content) > max_bytes:
                     raise BodyTooLarge(status, max_bytes)
                 return Reply(status, response.reason_phrase, response.headers, response.content)
-            if _declared_length(response.headers.get("Content-Length")) > max_bytes:
+            if declared_length(response.headers.get("Content-Length")) > max_bytes:
                 raise BodyTooLarge(status, max_bytes)
             chunks: list[bytes] = []
             size = 0
@@ -99,11 +103,3 @@ class HttpxWire:
         return decoded_reply(
             status, response.reason_phrase, headers, headers.get("Content-Encoding"), raw, max_bytes
         )
-
-
-def _declared_length(value: str | None) -> int:
-    """A Content-Length as a number (0 when absent or unreadable: the reading counts)."""
-    if value is None:
-        return 0
-    value = value.split(",")[0].strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 20 else 0

@@ -10,9 +10,10 @@ Each attempt (``_attempt``):
 2. takes the session token once it holds the slot (a token rejected meanwhile is
    never sent) and adds ``Version``, ``SessionToken`` and the ``apikey`` header,
    all still wrapped as ``Secret``: the wire unwraps them;
-3. sends once through the wire (``_httpx.py`` or ``_aiohttp.py``), within the
-   attempt's whole bound, and returns what came back: an answer, a network
-   failure or an answer over ``max_response_bytes``, never raising for them.
+3. sends once through the wire (``_httpx.py``, ``_aiohttp.py`` or
+   ``_pyreqwest.py``), within the attempt's whole bound, and returns what came
+   back: an answer, a network failure or an answer over ``max_response_bytes``,
+   never raising for them.
 
 Then ``_retry.decide()``, a plain function, says what the outcome means:
 return, retry after a delay, re-log on and resend, or raise a typed error
@@ -322,7 +323,7 @@ class Pipeline:
             try:
                 return await self.http.send(
                     request.route.method, request.url, query, request.headers, request.body,
-                    timeouts.phases, self.max_response_bytes,
+                    timeouts, self.max_response_bytes,
                 )  # fmt: skip
             except httpx.TransportError as exc:
                 failure = type(exc)(redact(str(exc)))

@@ -225,7 +225,7 @@ class RedisStore:
             if not isinstance(exc, error | OSError):
                 raise
             problem = redact(f"{type(exc).__name__}: {exc}")
-        raise StoreUnavailable(f"the session store did not answer ({problem})")
+        raise StoreUnavailable(f"Redis did not answer: {problem}")
 
     async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -234,7 +234,7 @@ class RedisStore:
             if not isinstance(exc, _redis().RedisError | OSError):
                 raise
             problem = redact(f"{type(exc).__name__}: {exc}")
-        raise StoreUnavailable(f"the session store did not answer ({problem})")
+        raise StoreUnavailable(f"Redis did not answer: {problem}")
 
     def _k(self, kind: str, key: str) -> str:
         return f"{self.prefix}{kind}:{key}"

@@ -1,4 +1,4 @@
-"""The wire: one request out, one whole answer back, on httpx or on aiohttp.
+"""The wire: one request out, one whole answer back, on httpx, aiohttp or pyreqwest.
 
 The pipeline (``_pipeline.py``) decides what to send and what an answer means;
 a wire only moves bytes. One module per ``transport=``:
@@ -8,11 +8,13 @@ a wire only moves bytes. One module per ``transport=``:
   mounts all apply; its pool is ``_httpx_pool.py``);
 - ``AiohttpWire`` (``_aiohttp.py``, the ``aiohttp`` extra) on an
   ``aiohttp.ClientSession``: asyncio only, and several times faster per request
-  than httpx under load.
+  than httpx under load;
+- ``PyreqwestWire`` (``_pyreqwest.py``, the ``pyreqwest`` extra) on a
+  ``pyreqwest.client.Client`` (reqwest, in Rust): asyncio only, Python 3.11+.
 
 This module holds what they share: the ``Wire`` protocol, the ``Reply``,
 unwrapping secrets as a request is written, and the one body decoder, which
-inflates in bounded steps. Both wires raise httpx's exception classes for
+inflates in bounded steps. Every wire raises httpx's exception classes for
 network failures, so the pipeline translates them in one place whatever the wire.
 """
 
@@ -22,24 +24,30 @@ import functools
 import json
 import zlib
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Generic, Protocol, TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, Protocol, TypeVar
 
 from ._redaction import Secret
 
+if TYPE_CHECKING:
+    from ._pipeline import Timeouts
+
 __all__ = [
+    "TransportName",
     "BodyTooLarge",
     "Reply",
     "URLCache",
     "Wire",
     "accept_encoding",
+    "declared_length",
     "decode_content",
     "decoded_reply",
     "json_body",
     "plain",
     "plain_headers",
 ]
+
+#: The wires a client can send through (``transport=``).
+TransportName = Literal["httpx", "aiohttp", "pyreqwest"]
 
 U = TypeVar("U")
 
@@ -99,7 +107,7 @@ class Wire(Protocol):
         query: Mapping[str, str | Secret],
         headers: Mapping[str, str | Secret],
         body: Any,
-        timeout: httpx.Timeout,
+        timeout: Timeouts,
         max_bytes: int,
     ) -> Reply:
         """Send one request and read its whole answer, never following a redirect.
@@ -107,8 +115,11 @@ class Wire(Protocol):
         ``query``, ``headers`` and ``body`` (a JSON value, or ``None`` for no
         body) may hold ``Secret`` values: they are unwrapped here, inside the
         wire call, so that no frame outside it holds a password or token in
-        the clear. Raises an ``httpx.TransportError`` subclass when no answer
-        arrives, and ``BodyTooLarge`` past ``max_bytes`` (read or decoded).
+        the clear. ``timeout.phases`` bound the phases; the pipeline bounds
+        the attempt as a whole (``timeout.attempt``), which a wire whose
+        library goes on once cancelled gives it too. Raises an
+        ``httpx.TransportError`` subclass when no answer arrives, and
+        ``BodyTooLarge`` past ``max_bytes`` (read or decoded).
         """
 
 
@@ -159,6 +170,14 @@ class URLCache(Generic[U]):
         return parsed
 
 
+def declared_length(value: str | None) -> int:
+    """A Content-Length as a number (0 when absent or unreadable: the reading counts)."""
+    if value is None:
+        return 0
+    value = value.split(",")[0].strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 20 else 0
+
+
 def decoded_reply(
     status: int,
     reason: str,
@@ -192,7 +211,7 @@ _STEP: Final = 64 * 1024
 
 
 def accept_encoding() -> str:
-    """The ``Accept-Encoding`` both wires send: the codings ``decode_content`` bounds."""
+    """The ``Accept-Encoding`` every wire sends: the codings ``decode_content`` bounds."""
     codings = ["gzip", "deflate"]
     if _brotli_bounded():
         codings.append("br")
@@ -204,7 +223,7 @@ def accept_encoding() -> str:
 def decode_content(encoding: str | None, raw: bytes, max_bytes: int) -> bytes | None:
     """``raw`` decoded by its ``Content-Encoding``, or ``None`` if it cannot be.
 
-    The one decoder of both wires. Encodings are undone last-applied first, each
+    The one decoder of every wire. Encodings are undone last-applied first, each
     in bounded steps: past ``max_bytes`` of output it stops (``_TooLarge``), so a
     small body that inflates to gigabytes costs no more than the limit. gzip and
     deflate must end where the body ends: httpx's own decoders read a truncated

@@ -17,7 +17,14 @@ import anyio
 import httpx
 import pytest
 
-from agentchat import AsyncAgentChat, Chat, ChatWorker, LogonError, WorkerReport
+from agentchat import (
+    AsyncAgentChat,
+    Chat,
+    ChatWorker,
+    InvalidRequestError,
+    LogonError,
+    WorkerReport,
+)
 from agentchat.simulator import Faults, Simulator, SimulatorConfig, serve_in_thread
 
 from ..simulator.helpers import JACK, START, client
@@ -453,3 +460,38 @@ async def test_the_report_is_written_when_the_block_raises() -> None:
     assert worker.report.handled
     assert sorted(worker.report.handled) == sorted(handler.finished)
     assert worker.report.error is None
+
+
+@pytest.mark.parametrize(
+    "handler",
+    [None, print, lambda chat, item: None, "answer"],
+    ids=["None", "builtin", "sync", "str"],
+)
+async def test_a_handler_that_is_not_async_is_refused_before_any_grab(
+    agentchat_simulator: Simulator, handler: object
+) -> None:
+    sim = agentchat_simulator
+    async with AsyncAgentChat(
+        sim.agent_email, sim.agent_password, base_url="http://127.0.0.1", transport=sim.transport()
+    ) as chat:
+        with pytest.raises(InvalidRequestError, match="handler must be an async function"):
+            chat.chat_worker(handler)  # type: ignore[arg-type]
+    assert sim.requests["GrabChat"] == 0
+
+
+async def test_an_async_callable_object_is_a_handler(agentchat_simulator: Simulator) -> None:
+    class Handler:
+        async def __call__(self, chat: AsyncAgentChat, item: Chat) -> None:
+            return None
+
+    sim = agentchat_simulator
+    async with (
+        AsyncAgentChat(
+            sim.agent_email,
+            sim.agent_password,
+            base_url="http://127.0.0.1",
+            transport=sim.transport(),
+        ) as chat,
+        chat.chat_worker(Handler()),
+    ):
+        pass

@@ -429,7 +429,7 @@ async def test_no_secret_leaves_a_faulty_session_at_debug(
         texts += record_texts(record)
 
     # The capture saw what the contract is about: httpx's URLs, httpcore's traces.
-    if TRANSPORT == "httpx":  # aiohttp logs no requests
+    if TRANSPORT == "httpx":  # aiohttp and pyreqwest log no requests
         http_lines = [r.getMessage() for r in client_records if r.name == "httpx"]
         assert any(f"SessionToken={MASK}" in line for line in http_lines), http_lines[:3]
         assert any(
