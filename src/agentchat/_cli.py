@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Any, Final
@@ -181,8 +182,29 @@ def _simulate(args: argparse.Namespace) -> int:
         print(f"faults: {faults}")
     for line in shell_lines(sim.environment(url)):
         print(line)
-    anyio.run(_serve_until_stopped, serve, sim, sock)
+    # SIGTERM (a service manager, `kill`) stops it as Ctrl+C does: with the summary.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        anyio.run(_serve_until_stopped, serve, sim, sock)
+    except KeyboardInterrupt:
+        pass  # Ctrl+C: the summary below, and a clean exit
+    finally:
+        print(served(sim), flush=True)
     return 0
+
+
+def served(sim: Any) -> str:
+    """What ``agentchat simulate`` prints when it stops: requests and logons it saw.
+
+    So that what a client promises (one logon for a fleet, one KeepAlive per
+    interval) can be checked on the server's side.
+    """
+    requests = sim.requests
+    counted = ", ".join(f"{name} {count}" for name, count in sorted(requests.items()) if count)
+    return (
+        f"stopped after {sum(requests.values())} requests ({counted or 'none'}); "
+        f"{sim.logon_count()} successful logons"
+    )
 
 
 #: The comment before the ``export`` lines ``agentchat simulate`` prints.

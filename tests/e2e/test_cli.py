@@ -399,3 +399,24 @@ def test_an_unknown_endpoint_in_error_rate_is_a_usage_error(
         main(["simulate", "--port", "0", "--error-rate", "SendMessages:503:0.1"])
     assert exit_info.value.code == 2
     assert "unknown endpoint 'SendMessages'" in capsys.readouterr().err
+
+
+def test_stopping_prints_what_was_served() -> None:
+    """The server's side of a client's promises: requests and logons, when it stops."""
+    with simulate("--one-session-per-agent") as (process, url):
+        accounts = credentials(process)
+        email, password = accounts["agent"]
+        for _ in range(2):
+            logon = httpx.post(
+                f"{url}/api/AgentLogon",
+                params={"Version": "1"},
+                json={"EmailAddress": email, "Password": password},
+                timeout=5,
+            )
+            assert logon.status_code == 200
+        process.terminate()
+        stdout, _ = process.communicate(timeout=STARTUP_TIMEOUT)
+    last = stdout.strip().splitlines()[-1]
+    assert last.startswith("stopped after "), stdout
+    assert "AgentLogon 2" in last
+    assert last.endswith("; 2 successful logons")
