@@ -1,7 +1,8 @@
 """The load benchmark's chart: throughput and p99 latency against concurrency.
 
 Two rows (one per operation) by two columns (requests per second, p99 latency),
-one line per client, log x axis. Drawn with matplotlib's Agg canvas (no display
+one line per client, log x axis: a raw client dashed, the library solid, in the
+colour of its wire. Drawn with matplotlib's Agg canvas (no display
 needed); ``load.py --chart`` calls ``render()``, and a saved ``--json`` file can
 be drawn again with:
 
@@ -16,7 +17,7 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TypedDict
+from typing import Final, TypedDict
 
 __all__ = ["CellRecord", "main", "render"]
 
@@ -33,6 +34,19 @@ class CellRecord(TypedDict):
     rps: float
     p50_ms: float | None  # None when nothing completed
     p99_ms: float | None
+
+
+#: A colour per wire (matplotlib's default cycle): raw-x and agentchat-x share one.
+COLOURS: Final = {"httpx": "C0", "aiohttp": "C1", "pyreqwest": "C2", "httpx2": "C4"}
+
+
+def _style(client: str) -> dict[str, str]:
+    """Dashed for a raw client, solid for the library; the colour of the wire."""
+    kind, _, wire = client.partition("-")
+    style = {"linestyle": "--" if kind == "raw" else "-"}
+    if wire in COLOURS:
+        style["color"] = COLOURS[wire]
+    return style
 
 
 def render(cells: Sequence[CellRecord], path: str | Path, *, title: str = "") -> None:
@@ -56,8 +70,9 @@ def render(cells: Sequence[CellRecord], path: str | Path, *, title: str = "") ->
             levels = [c["concurrency"] for c in mine]
             rps = [c["rps"] for c in mine]
             p99 = [math.nan if c["p99_ms"] is None else c["p99_ms"] for c in mine]
-            throughput.plot(levels, rps, marker="o", label=client)
-            latency.plot(levels, p99, marker="o", label=client)
+            style = _style(client)
+            throughput.plot(levels, rps, marker="o", label=client, **style)
+            latency.plot(levels, p99, marker="o", label=client, **style)
         throughput.set_title(f"{op}: throughput")
         throughput.set_ylabel("requests/s")
         throughput.set_ylim(bottom=0)

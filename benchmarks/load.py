@@ -17,11 +17,17 @@ A cell is bounded even when a client stops its event loop for seconds at a time
 and what it had reported kept (the calls unfinished or not yet made count as
 ``Abandoned`` errors); a new process serves that client's next cell.
 
-Clients: ``raw-httpx`` (an ``httpx.AsyncClient`` with a 100-connection pool, the
-request written by hand), ``raw-aiohttp`` (an ``aiohttp.ClientSession`` with its
-default connector, 100 connections), ``agentchat-httpx`` (``AsyncAgentChat``) and
-``agentchat-aiohttp`` (``AsyncAgentChat(transport="aiohttp")``). The order of the
-clients rotates from one level to the next.
+Clients, each with 100 connections and the raw ones' requests written by hand:
+``raw-httpx`` (an ``httpx.AsyncClient``), ``raw-httpx2`` (the same with
+``httpx2``, the fork of httpx that openai-python and Anthropic's SDK moved to),
+``raw-aiohttp`` (an ``aiohttp.ClientSession`` with its default connector),
+``raw-pyreqwest`` (a ``pyreqwest.client.Client``, reqwest in Rust),
+``agentchat-httpx`` (``AsyncAgentChat``, its default transport),
+``agentchat-aiohttp`` (``transport="aiohttp"``) and ``agentchat-pyreqwest``
+(``transport="pyreqwest"``). The order of the clients rotates from one level to
+the next. httpx2 and pyreqwest have wheels for Python 3.11 and newer only: where
+one is not installed its columns are skipped, with a note (and ``skipped`` in the
+JSON results).
 
     python -m benchmarks.load [--smoke] [--duration 2] [--concurrency 1,10,100,1000,5000]
                               [--clients raw-httpx,...] [--json out.json] [--chart out.png]
@@ -34,6 +40,7 @@ import asyncio
 import collections
 import contextlib
 import gc
+import importlib.util
 import json
 import math
 import os
@@ -46,7 +53,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Final, TypedDict
 
@@ -58,11 +65,40 @@ from agentchat import AsyncAgentChat
 from .chart import CellRecord, render
 from .server import ROOT, package_version, start_server_process
 
-__all__ = ["CLIENTS", "OPS", "RatioRecord", "main"]
+__all__ = ["CLIENTS", "OPS", "RATIOS", "RatioRecord", "main", "unavailable"]
 
 OPS: Final = ("GetChatList", "SendMessage")
-CLIENTS: Final = ("raw-httpx", "raw-aiohttp", "agentchat-httpx", "agentchat-aiohttp")
-RATIOS: Final = ("agentchat-httpx/raw-httpx", "agentchat-aiohttp/raw-aiohttp", "no cliff")
+CLIENTS: Final = (
+    "raw-httpx",
+    "raw-httpx2",
+    "raw-aiohttp",
+    "raw-pyreqwest",
+    "agentchat-httpx",
+    "agentchat-aiohttp",
+    "agentchat-pyreqwest",
+)
+#: The library's columns, by wire.
+WIRES: Final = {
+    "httpx": "agentchat-httpx",
+    "aiohttp": "agentchat-aiohttp",
+    "pyreqwest": "agentchat-pyreqwest",
+}
+#: Throughput ratios: (name, numerator, denominator), the denominator at the same
+#: concurrency; "no cliff" is agentchat-httpx over itself at ``CLIFF_BASE``.
+RATIO_PAIRS: Final = (
+    ("agentchat-httpx/raw-httpx", "agentchat-httpx", "raw-httpx"),
+    ("agentchat-httpx/raw-httpx2", "agentchat-httpx", "raw-httpx2"),
+    ("agentchat-aiohttp/raw-aiohttp", "agentchat-aiohttp", "raw-aiohttp"),
+    ("agentchat-pyreqwest/raw-aiohttp", "agentchat-pyreqwest", "raw-aiohttp"),
+    ("agentchat-pyreqwest/raw-pyreqwest", "agentchat-pyreqwest", "raw-pyreqwest"),
+)
+RATIOS: Final = (*(name for name, _, _ in RATIO_PAIRS), "no cliff")
+#: The module each client needs besides httpx and aiohttp (wheels for 3.11+ only).
+NEEDS: Final = {
+    "raw-httpx2": "httpx2",
+    "raw-pyreqwest": "pyreqwest",
+    "agentchat-pyreqwest": "pyreqwest",
+}
 DEFAULT_LEVELS: Final = (1, 10, 100, 1000, 5000)
 SMOKE_LEVELS: Final = (1, 10)
 CLIFF_BASE: Final = 10  # "no cliff": agentchat-httpx at c over itself at this c
@@ -168,6 +204,92 @@ async def _raw_aiohttp(base_url: str, stack: AsyncExitStack, timeout: float) -> 
     return {"GetChatList": get_chat_list, "SendMessage": send_message}
 
 
+async def _raw_httpx2(base_url: str, stack: AsyncExitStack, timeout: float) -> dict[str, Call]:
+    """As ``_raw_httpx``, with httpx2 (its API is httpx's)."""
+    import httpx2
+
+    http = await stack.enter_async_context(
+        httpx2.AsyncClient(
+            limits=httpx2.Limits(max_connections=POOL, max_keepalive_connections=POOL),
+            timeout=httpx2.Timeout(2 * timeout),
+        )
+    )
+    logon = await http.post(
+        f"{base_url}/api/AgentLogon",
+        params={"Version": "1"},
+        json={"EmailAddress": EMAIL, "Password": PASSWORD},
+    )
+    logon.raise_for_status()
+    params = {"Version": "1", "SessionToken": logon.json()["SessionToken"]}
+    chats_url = f"{base_url}/api/GetChatList"
+    send_url = f"{base_url}/api/SendMessage"
+
+    async def logoff() -> None:
+        await http.get(f"{base_url}/api/AgentLogoff", params=params)
+
+    async def get_chat_list() -> object:
+        response = await http.get(chats_url, params=params)
+        response.raise_for_status()
+        return response.json()
+
+    async def send_message() -> object:
+        response = await http.post(send_url, params=params, json=MESSAGE)
+        response.raise_for_status()
+        return response.json()
+
+    stack.push_async_callback(logoff)
+    return {"GetChatList": get_chat_list, "SendMessage": send_message}
+
+
+#: After closing a pyreqwest client, before the process may end: its runtime
+#: thread can otherwise take the GIL of a finalizing interpreter (as the
+#: library's pyreqwest wire does, ``agentchat._pyreqwest.SETTLE_AFTER_CLOSE``).
+PYREQWEST_SETTLE: Final = 0.02
+
+
+async def _raw_pyreqwest(base_url: str, stack: AsyncExitStack, timeout: float) -> dict[str, Call]:
+    """pyreqwest's own async client (reqwest, in Rust), its defaults but the pool's size."""
+    from pyreqwest.client import ClientBuilder
+
+    stack.push_async_callback(asyncio.sleep, PYREQWEST_SETTLE)  # runs after the close below
+    http = await stack.enter_async_context(
+        ClientBuilder()
+        .max_connections(POOL)
+        .pool_max_idle_per_host(POOL)
+        .timeout(timedelta(seconds=2 * timeout))
+        .build()
+    )
+    credentials = {"EmailAddress": EMAIL, "Password": PASSWORD}
+    logon = await (
+        http.post(f"{base_url}/api/AgentLogon")
+        .query({"Version": "1"})
+        .body_json(credentials)
+        .build()
+        .send()
+    )
+    logon.error_for_status()
+    params = {"Version": "1", "SessionToken": (await logon.json())["SessionToken"]}
+    chats_url = f"{base_url}/api/GetChatList"
+    send_url = f"{base_url}/api/SendMessage"
+
+    async def logoff() -> None:
+        response = await http.get(f"{base_url}/api/AgentLogoff").query(params).build().send()
+        await response.bytes()
+
+    async def get_chat_list() -> object:
+        response = await http.get(chats_url).query(params).build().send()
+        response.error_for_status()
+        return await response.json()
+
+    async def send_message() -> object:
+        response = await http.post(send_url).query(params).body_json(MESSAGE).build().send()
+        response.error_for_status()
+        return await response.json()
+
+    stack.push_async_callback(logoff)
+    return {"GetChatList": get_chat_list, "SendMessage": send_message}
+
+
 async def _agentchat(
     base_url: str, stack: AsyncExitStack, options: dict[str, Any]
 ) -> dict[str, Call]:
@@ -181,19 +303,39 @@ async def _agentchat(
     return {"GetChatList": chat.get_chat_list, "SendMessage": send_message}
 
 
+def unavailable(kind: str) -> str | None:
+    """Why ``kind`` cannot run here (its package is not installed), or None."""
+    module = NEEDS.get(kind)
+    if module is None or importlib.util.find_spec(module) is not None:
+        return None
+    # Both have wheels for 3.11 and newer only: on 3.10 the bench extra leaves them out.
+    version = platform.python_version()
+    return (
+        f"{module} is not installed (Python {version}; it needs 3.11 or newer "
+        "and comes with the bench extra there)"
+    )
+
+
 async def open_client(
     kind: str, base_url: str, stack: AsyncExitStack, timeout: float
 ) -> dict[str, Call]:
     """Log ``kind`` on; its calls by operation. ``stack`` closes it (logoff included)."""
+    missing = unavailable(kind)
+    if missing is not None:
+        raise BenchError(f"{kind}: {missing}")
     try:
         if kind == "raw-httpx":
             return await _raw_httpx(base_url, stack, timeout)
+        if kind == "raw-httpx2":
+            return await _raw_httpx2(base_url, stack, timeout)
         if kind == "raw-aiohttp":
             return await _raw_aiohttp(base_url, stack, timeout)
-        if kind == "agentchat-httpx":
-            return await _agentchat(base_url, stack, {})
-        if kind == "agentchat-aiohttp":
-            return await _agentchat(base_url, stack, {"transport": "aiohttp"})
+        if kind == "raw-pyreqwest":
+            return await _raw_pyreqwest(base_url, stack, timeout)
+        for wire, name in WIRES.items():
+            if kind == name:
+                # Named even for the default: AGENTCHAT_TRANSPORT would change the default.
+                return await _agentchat(base_url, stack, {"transport": wire})
     except Exception as exc:
         raise BenchError(f"{kind} could not log on: {type(exc).__name__}: {exc}") from exc
     raise BenchError(f"unknown client {kind!r}")
@@ -559,11 +701,10 @@ def ratios(cells: Sequence[CellRecord]) -> list[RatioRecord]:
             def cell(client: str, c: int = level, o: str = op) -> CellRecord | None:
                 return index.get((o, client, c))
 
-            values = {
-                RATIOS[0]: _ratio(cell("agentchat-httpx"), cell("raw-httpx")),
-                RATIOS[1]: _ratio(cell("agentchat-aiohttp"), cell("raw-aiohttp")),
-                RATIOS[2]: _ratio(cell("agentchat-httpx"), cell("agentchat-httpx", CLIFF_BASE)),
-            }
+            values = {name: _ratio(cell(top), cell(bottom)) for name, top, bottom in RATIO_PAIRS}
+            values["no cliff"] = _ratio(
+                cell("agentchat-httpx"), cell("agentchat-httpx", CLIFF_BASE)
+            )
             records.append(RatioRecord(op=op, concurrency=level, ratios=values))
     return records
 
@@ -577,50 +718,63 @@ def _times(value: float | None) -> str:
 
 
 def format_tables(cells: Sequence[CellRecord], ratio_records: Sequence[RatioRecord]) -> str:
+    """Per operation: requests/s, then p50 / p99 latency (clients as columns), the
+    errors by type, then the ratios (levels as columns)."""
     clients = list(dict.fromkeys(c["client"] for c in cells))
     index = {(c["op"], c["client"], c["concurrency"]): c for c in cells}
-    block = 34  # "  req/s  p50 ms  p99 ms  errors" per client
     lines: list[str] = []
     for op in dict.fromkeys(c["op"] for c in cells):
         levels = sorted({c["concurrency"] for c in cells if c["op"] == op})
-        lines.append(f"{op}")
-        lines.append(f"{'':>6}" + "".join(f"{name:>{block}}" for name in clients))
-        sub = f"{'req/s':>10}{'p50 ms':>8}{'p99 ms':>9}{'errors':>7}"
-        lines.append(f"{'c':>6}" + sub * len(clients))
-        failures: list[str] = []
-        for level in levels:
-            row = f"{level:>6}"
-            for client in clients:
-                cell = index.get((op, client, level))
-                if cell is None:
-                    row += f"{'-':>{block}}"
-                    continue
-                errors = sum(cell["errors"].values())
-                row += (
-                    f"{cell['rps']:>10,.0f}{_ms(cell['p50_ms']):>8}"
-                    f"{_ms(cell['p99_ms']):>9}{errors:>7}"
-                )
-                if errors:
-                    kinds = ", ".join(f"{name} x{n}" for name, n in cell["errors"].items())
-                    failures.append(f"  errors, {client} at c={level}: {kinds}")
-            lines.append(row)
+
+        def rps(cell: CellRecord) -> str:
+            return f"{cell['rps']:,.0f}"
+
+        def latency(cell: CellRecord) -> str:
+            return f"{_ms(cell['p50_ms'])} / {_ms(cell['p99_ms'])}"
+
+        for title, shown, least in [
+            ("requests/s", rps, 9),
+            ("p50 / p99 latency, ms", latency, 15),
+        ]:
+            widths = {name: max(len(name), least) + 2 for name in clients}
+            lines.append(f"{op}: {title}")
+            lines.append(f"{'c':>6}" + "".join(f"{name:>{widths[name]}}" for name in clients))
+            for level in levels:
+                row = f"{level:>6}"
+                for client in clients:
+                    cell = index.get((op, client, level))
+                    row += f"{'-' if cell is None else shown(cell):>{widths[client]}}"
+                lines.append(row)
+            lines.append("")
+        failures = [
+            f"  {client} at c={level}: "
+            + ", ".join(f"{name} x{n}" for name, n in cell["errors"].items())
+            for level in levels
+            for client in clients
+            if (cell := index.get((op, client, level))) is not None and cell["errors"]
+        ]
+        lines.append(f"{op}: errors" + ("" if failures else ": none"))
         lines.extend(failures)
         lines.append("")
-        lines.append(f"{op} ratios (throughput; 'no cliff' = agentchat-httpx at c / at c=10)")
-        widths = {name: len(name) + 3 for name in RATIOS}
-        lines.append(f"{'c':>6}" + "".join(f"{name:>{widths[name]}}" for name in RATIOS))
-        for record in ratio_records:
-            if record["op"] == op:
-                values = {name: _times(record["ratios"][name]) for name in RATIOS}
-                lines.append(
-                    f"{record['concurrency']:>6}"
-                    + "".join(f"{values[name]:>{widths[name]}}" for name in RATIOS)
-                )
+        lines.append(
+            f"{op}: ratios of throughput at the same c "
+            f"('no cliff': agentchat-httpx at c / at c={CLIFF_BASE})"
+        )
+        mine = [record for record in ratio_records if record["op"] == op]
+        width = max(len(name) for name in RATIOS) + 2
+        lines.append(f"{'':{width}}" + "".join(f"{'c=' + str(r['concurrency']):>8}" for r in mine))
+        for name in RATIOS:
+            values = [record["ratios"].get(name) for record in mine]
+            if all(value is None for value in values):
+                continue  # a side not run (or skipped)
+            lines.append(f"{name:{width}}" + "".join(f"{_times(v):>8}" for v in values))
         lines.append("")
     return "\n".join(lines)
 
 
-def _meta(args: argparse.Namespace, levels: Sequence[int], elapsed: float) -> dict[str, Any]:
+def _meta(
+    args: argparse.Namespace, levels: Sequence[int], elapsed: float, skipped: dict[str, str]
+) -> dict[str, Any]:
     return {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
@@ -628,8 +782,19 @@ def _meta(args: argparse.Namespace, levels: Sequence[int], elapsed: float) -> di
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "versions": {
             name: package_version(name)
-            for name in ("agentchat-client", "httpx", "aiohttp", "anyio")
+            for name in (
+                "agentchat-client",
+                "httpx",
+                "httpcore",
+                "httpx2",
+                "httpcore2",
+                "aiohttp",
+                "pyreqwest",
+                "anyio",
+            )
         },
+        "clients": list(args.clients),
+        "skipped": skipped,
         "duration_s": args.duration,
         "timeout_s": args.timeout,
         "levels": list(levels),
@@ -681,7 +846,7 @@ def _parser() -> argparse.ArgumentParser:
         "--clients",
         type=lambda text: _names(text, CLIENTS, "--clients"),
         default=list(CLIENTS),
-        help=f"comma-separated, of {','.join(CLIENTS)} (all)",
+        help=f"comma-separated, of {','.join(CLIENTS)}\n(all; those not installed are skipped)",
     )
     parser.add_argument(
         "--ops",
@@ -710,6 +875,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.duration <= 0 or args.timeout <= 0:
         parser.error("--duration and --timeout must be positive")
     levels: list[int] = args.concurrency or list(SMOKE_LEVELS if args.smoke else DEFAULT_LEVELS)
+    skipped = {kind: why for kind in args.clients if (why := unavailable(kind)) is not None}
+    for kind, why in skipped.items():
+        print(f"load: {kind} skipped: {why}", file=sys.stderr, flush=True)
+    args.clients = [kind for kind in args.clients if kind not in skipped]
+    if not args.clients:
+        print("load: no client can run here", file=sys.stderr)
+        return 2
     begun = time.perf_counter()
     print(
         f"load: {', '.join(args.clients)}; c={','.join(map(str, levels))}; "
@@ -732,11 +904,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     elapsed = time.perf_counter() - begun
     ratio_records = ratios(cells)
-    meta = _meta(args, levels, elapsed)
+    meta = _meta(args, levels, elapsed, skipped)
     title = f"AgentChat load benchmark, {meta['python']}, {meta['cpus']} CPUs, {meta['date']}"
     print(title)
     print(f"closed loop, {args.duration} s per cell; latencies of completed requests\n")
     print(format_tables(cells, ratio_records))
+    for kind, why in skipped.items():
+        print(f"{kind}: skipped, {why}")
     print(f"total {elapsed:.1f} s")
     if args.json is not None:
         document = {"title": title, "meta": meta, "cells": cells, "ratios": ratio_records}
