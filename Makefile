@@ -16,7 +16,7 @@ help:
 	@echo "make test   - ruff, mypy --strict, the whole suite on httpx, aiohttp, pyreqwest, docs, test-latest"
 	@echo "make test-latest - the compatibility tests on the newest release of every dependency"
 	@echo "make docs   - the documentation site, built strictly into site/"
-	@echo "make bench  - the benchmarks: load against raw httpx/aiohttp, parsing, idle sessions"
+	@echo "make bench  - the benchmarks: load against raw httpx, httpx2, aiohttp and pyreqwest; parsing, idle sessions"
 	@echo "make matrix - the test suite on Python 3.10, 3.11, 3.12 and 3.13 (tox)"
 	@echo "make lint   - ruff check and ruff format --check"
 	@echo "make typecheck / make pytest - mypy --strict / the test suite alone"
