@@ -119,6 +119,20 @@ async def test_only_the_last_member_logs_off(sim: Simulator, new_store: NewStore
     assert await store.current(_key(sim)) is None  # forgotten once logged off
 
 
+async def test_a_fleet_after_the_last_member_left_shares_a_session_again(
+    sim: Simulator, new_store: NewStore
+) -> None:
+    """The logged-off session is forgotten, not its generation: the next one is published."""
+    store = new_store()
+    async with client(sim, session_store=store) as chat:
+        await chat.get_chat_list()
+    async with client(sim, session_store=store) as first, client(sim, session_store=store) as b:
+        await interleave(first, b, 2)
+        stats = first.stats, b.stats
+    assert [s.logons for s in stats] == [1, 0]  # the second adopted the first's session
+    assert sim.logon_count(sim.agent_email) == 2
+
+
 async def test_keep_alive_runs_once_for_the_fleet(sim: Simulator, new_store: NewStore) -> None:
     store = new_store()
     interval = 0.2

@@ -43,17 +43,21 @@ STORE_TIMEOUT: Final = 5.0
 SESSION_TTL_MS: Final = 24 * 3600 * 1000
 
 # KEYS: session hash, lock. ARGV: stale generation, token, agent JSON, owner, ttl ms.
-# Writes the new session unless a newer one is there; releases the lock if still ours.
+# Writes the new session unless a newer one is there (a session forgotten at
+# logoff is not: its generation stays, its token is gone); releases the lock if
+# still ours. Returns the generation, and 1 when this session was written.
 _PUBLISH: Final = """
 local gen = tonumber(redis.call('HGET', KEYS[1], 'generation') or '0')
 local stale = tonumber(ARGV[1])
-if gen <= stale then
-  gen = stale + 1
+local written = 0
+if gen <= stale or redis.call('HEXISTS', KEYS[1], 'token') == 0 then
+  gen = math.max(gen, stale) + 1
+  written = 1
   redis.call('HSET', KEYS[1], 'generation', gen, 'token', ARGV[2], 'agent', ARGV[3])
   redis.call('PEXPIRE', KEYS[1], ARGV[5])
 end
 if redis.call('GET', KEYS[2]) == ARGV[4] then redis.call('DEL', KEYS[2]) end
-return gen
+return {gen, written}
 """
 
 # KEYS: lock. ARGV: owner. Releases the lock if still ours.
@@ -266,13 +270,13 @@ class RedisStore:
             with anyio.CancelScope(shield=True), anyio.move_on_after(2):
                 await self._run("release", _RELEASE, [lock], [owner])
             raise
-        generation = await self._run(
+        generation, written = await self._run(
             "publish",
             _PUBLISH,
             [self._k("s", key), lock],
             [stale, token.get(), json.dumps(agent, default=str), owner, SESSION_TTL_MS],
         )
-        if int(generation) != stale + 1:
+        if not int(written):
             # Another member published while this one logged on (its lock had
             # expired): theirs is the fleet's session.
             newer = await self.current(key)
