@@ -223,6 +223,6 @@ async def test_a_crash_reporter_sees_no_token_when_redis_fails_mid_publish(
         await store.aclose()
     shown = traceback.TracebackException.from_exception(publishing.value, capture_locals=True)
     library = [frame for frame in shown.stack if "/src/agentchat/" in frame.filename]
-    assert [frame.name for frame in library] == ["renew", "_run"]
+    assert [frame.name for frame in library] == ["renew", "_run", "_answer"]
     assert all(token not in repr(frame.locals) for frame in library)
     assert token not in str(publishing.value)

@@ -236,11 +236,11 @@ class ClientBase:
                 )
                 interval = core.config.keep_alive_interval
                 store = await open_store(core.config.session_store, stack)
+                # Claims and the rate limit's bucket are the server's, every agent's.
+                server_key = session_key(core.config.base_url, "")
                 if core.config.rate_limit is not None:
                     rate = core.config.rate_limit
-                    core.pipeline.throttle = Throttle(
-                        rate, max(1.0, rate), store, session_key(core.config.base_url, "")
-                    )
+                    core.pipeline.throttle = Throttle(rate, max(1.0, rate), store, server_key)
                 core.session = Session(
                     pipeline=core.pipeline,
                     converter=core.converter,
@@ -249,7 +249,7 @@ class ClientBase:
                     options=self._options,
                     store=store,
                     store_key=session_key(core.config.base_url, core.credentials.email_address),
-                    claims_key=session_key(core.config.base_url, ""),
+                    claims_key=server_key,
                     member_ttl=3600.0 if interval is None else 3 * interval,
                 )
                 core.pipeline.auth = core.session

@@ -22,7 +22,8 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-from collections.abc import Mapping
+import secrets
+from collections.abc import Awaitable, Mapping
 from typing import Any, Final
 
 import anyio
@@ -216,29 +217,19 @@ class RedisStore:
             await client.aclose()
 
     async def _run(self, name: str, source: str, keys: list[str], args: list[Any]) -> Any:
+        script = self._scripts.get(name)
+        if script is None:
+            script = self._scripts[name] = self._redis().register_script(source)
         try:
-            script = self._scripts.get(name)
-            if script is None:
-                script = self._scripts[name] = self._redis().register_script(source)
-            return await script(keys=keys, args=args)
-        except Exception as exc:
+            return await _answer(script(keys=keys, args=args))
+        except BaseException:
             # The arguments may hold a token in the clear (publish): no frame of
             # the traceback keeps them (a crash reporter records frames' locals).
             args.clear()
-            error = _redis().RedisError
-            if not isinstance(exc, error | OSError):
-                raise
-            problem = redact(f"{type(exc).__name__}: {exc}")
-        raise StoreUnavailable(f"Redis did not answer: {problem}")
+            raise
 
     async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await getattr(self._redis(), method)(*args, **kwargs)
-        except Exception as exc:
-            if not isinstance(exc, _redis().RedisError | OSError):
-                raise
-            problem = redact(f"{type(exc).__name__}: {exc}")
-        raise StoreUnavailable(f"Redis did not answer: {problem}")
+        return await _answer(getattr(self._redis(), method)(*args, **kwargs))
 
     def _k(self, kind: str, key: str) -> str:
         return f"{self.prefix}{kind}:{key}"
@@ -293,7 +284,7 @@ class RedisStore:
     async def keep_alive_due(self, key: str, member: str, idle_for: float, interval: float) -> bool:
         """One script, on the Redis server's clock: record the use, claim the interval."""
         keys = [self._k("used", key), self._k("ka", key), self._k("m", key)]
-        idle_ms = min(int(idle_for * 1000), 2**52) if idle_for < float("inf") else 2**52
+        idle_ms = int(min(idle_for * 1000, 2**52))  # idle_for is inf before any use
         due = await self._run(
             "keep_alive", _KEEP_ALIVE_DUE, keys, [idle_ms, max(1, int(interval * 1000)), member]
         )
@@ -323,9 +314,18 @@ class RedisStore:
         return float(wait)
 
 
-def _owner() -> str:
-    import secrets
+async def _answer(pending: Awaitable[Any]) -> Any:
+    """What Redis answered; ``StoreUnavailable`` (redacted, not chained) if it did not."""
+    try:
+        return await pending
+    except Exception as exc:
+        if not isinstance(exc, _redis().RedisError | OSError):
+            raise
+        problem = redact(f"{type(exc).__name__}: {exc}")
+    raise StoreUnavailable(f"Redis did not answer: {problem}")
 
+
+def _owner() -> str:
     return secrets.token_hex(16)
 
 

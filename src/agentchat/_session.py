@@ -48,7 +48,7 @@ from ._exceptions import (
 from ._pipeline import Pipeline, RequestOptions
 from ._redaction import MASK, Secret, redact
 from ._response import decode, format_error
-from ._store import SessionStore, Shared
+from ._store import STORE_RETRY, SessionStore, Shared, store_failed
 from ._wire import Reply
 from .models import LogonResult
 
@@ -60,8 +60,6 @@ _TOKEN_KEYS: Final = ("sessiontoken", "token", "session")
 _WRAPPER_KEYS: Final = ("data", "result", "response")
 _PLAIN_TOKEN: Final = re.compile(r"[A-Za-z0-9._~+/=-]{8,1024}")
 _TOKEN_SHAPE: Final = re.compile(r"[\x21-\x7e]{1,4096}")
-#: Seconds a session store that failed is left alone before it is asked again.
-STORE_RETRY: Final = 5.0
 #: How long a chat stays claimed by the fleet member that took it (a day).
 CLAIM_TTL: Final = 24 * 3600.0
 # AgentLogon statuses that mean "these credentials are refused".
@@ -250,33 +248,26 @@ class Session:
         try:
             return await self.store.claim(self.claims_key, str(chat_id), self.member, CLAIM_TTL)
         except Exception as exc:  # noqa: BLE001 - the work goes on without the store
-            logger.warning(
-                "the session store failed (%s); chat %d taken without a claim",
-                redact(f"{exc}"),
-                chat_id,
-            )
+            store_failed(exc, f"chat {chat_id} taken without a claim")
             return True
 
     def _store_failed(self, exc: BaseException) -> None:
         """Go on without the store for ``STORE_RETRY`` seconds (then try it again)."""
         self._store_back = anyio.current_time() + STORE_RETRY
-        logger.warning("the session store failed (%s); logging on without it", redact(f"{exc}"))
+        store_failed(exc, "logging on without it")
 
     async def finish(self) -> None:
         """Leave as the client's block ends: log off, unless other members use the session."""
         if self.store is None or not self._shared or self._token is None:
             await self.logoff()
             return
-        ttl = self.member_ttl
         try:
-            last = await self.store.leave(self.store_key, self.member, ttl)
-            if last:
-                await self.store.forget(self.store_key, self._shared)
+            last = await self.store.leave(self.store_key, self.member, self.member_ttl)
         except Exception as exc:  # noqa: BLE001 - leaving: never raise for the store
-            logger.warning("the session store failed (%s); not logging off", redact(f"{exc}"))
+            store_failed(exc, "not logging off")
             last = False
         if last:
-            await self.logoff()
+            await self.logoff()  # which forgets the session in the store
         else:
             self._token = None  # the fleet's session lives on; this client is done
 
@@ -386,7 +377,7 @@ class Session:
                 self.store_key, self.member, now - self.last_success, interval
             )
         except Exception as exc:  # noqa: BLE001 - the store failed: decide alone
-            logger.warning("the session store failed (%s)", redact(f"{exc}"))
+            store_failed(exc, "keeping the session alive by this client's own use")
             return None
 
     async def run_keep_alive(
@@ -542,7 +533,7 @@ async def _quietly(step: Any) -> None:
     try:
         await step
     except Exception as exc:  # noqa: BLE001 - logged; the caller goes on
-        logger.warning("the session store failed (%s)", redact(f"{exc}"))
+        store_failed(exc, "going on without it")
 
 
 def _text(response: Reply) -> str:

@@ -28,7 +28,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 import anyio
 import attrs
@@ -39,6 +39,7 @@ from ._redaction import Secret, redact
 logger = logging.getLogger("agentchat")
 
 __all__ = [
+    "STORE_RETRY",
     "Logon",
     "MemoryStore",
     "SessionStore",
@@ -46,6 +47,7 @@ __all__ = [
     "Throttle",
     "open_store",
     "session_key",
+    "store_failed",
 ]
 
 
@@ -119,6 +121,15 @@ class SessionStore(Protocol):
     async def reserve(self, key: str, rate: float, burst: float) -> float:
         """Take one request from the token bucket; the seconds to wait before sending it."""
         ...
+
+
+#: Seconds a store that failed is left alone before it is asked again.
+STORE_RETRY: Final = 5.0
+
+
+def store_failed(exc: BaseException, then: str) -> None:
+    """Say (a WARNING, redacted) that the store failed, and what the client does instead."""
+    logger.warning("the session store failed (%s); %s", redact(f"{exc}"), then)
 
 
 def session_key(base_url: str, email_address: str) -> str:
@@ -197,8 +208,7 @@ class MemoryStore:
         """Remove ``member``; True when no other member ticked within ``ttl``."""
         entry, now = self._entry(key), anyio.current_time()
         entry.members.pop(member, None)
-        live = [m for m, seen in entry.members.items() if now - seen < ttl]
-        return not live
+        return not any(now - seen < ttl for seen in entry.members.values())
 
     async def claim(self, key: str, item: str, member: str, ttl: float) -> bool:
         """Hold ``item`` for ``member`` until ``ttl`` runs out; False if another holds it."""
@@ -224,14 +234,14 @@ async def open_store(
     """The store of a client's block: a caller's (as it is), or one from a URL (closed at exit)."""
     if value is None:
         return None
+    from ._redis_store import RedisStore  # here: it imports this module
+
     if isinstance(value, SessionStore):
         store = value
     else:
-        from ._redis_store import RedisStore
-
         store = RedisStore(url=value)
         stack.push_async_callback(store.aclose)
-    if type(store).__name__ == "RedisStore" and not _on_asyncio():
+    if isinstance(store, RedisStore) and not _on_asyncio():
         raise InvalidRequestError("a RedisStore needs asyncio (redis-py's asyncio client)")
     return store
 
@@ -242,10 +252,6 @@ def _on_asyncio() -> bool:
     except RuntimeError:
         return False
     return True
-
-
-#: Seconds a store that failed is left alone by the rate limit before it is asked again.
-_THROTTLE_RETRY = 5.0
 
 
 @attrs.define(eq=False)
@@ -271,11 +277,8 @@ class Throttle:
             try:
                 wait = await self.store.reserve(self.key, self.rate, self.burst)
             except Exception as exc:  # noqa: BLE001 - the calls go on, limited locally
-                self._store_back = anyio.current_time() + _THROTTLE_RETRY
-                logger.warning(
-                    "the session store failed (%s); rate limited by this client alone",
-                    redact(f"{exc}"),
-                )
+                self._store_back = anyio.current_time() + STORE_RETRY
+                store_failed(exc, "rate limited by this client alone")
         if wait is None:
             wait = await self._local.reserve(self.key, self.rate, self.burst)
         if wait > 0:
