@@ -135,15 +135,29 @@ else:
         await asyncio.wait_for(call(), timeout)
 
 
-# -- the four clients ---------------------------------------------------------
+# -- the clients --------------------------------------------------------------
 
 
 async def _raw_httpx(base_url: str, stack: AsyncExitStack, timeout: float) -> dict[str, Call]:
+    return await _raw_httpx_api(httpx, base_url, stack, timeout)
+
+
+async def _raw_httpx2(base_url: str, stack: AsyncExitStack, timeout: float) -> dict[str, Call]:
+    """As ``_raw_httpx``, with httpx2 (its API is httpx's)."""
+    import httpx2
+
+    return await _raw_httpx_api(httpx2, base_url, stack, timeout)
+
+
+async def _raw_httpx_api(
+    module: Any, base_url: str, stack: AsyncExitStack, timeout: float
+) -> dict[str, Call]:
+    """The raw client of a package with httpx's API (``httpx``, ``httpx2``)."""
     http = await stack.enter_async_context(
-        httpx.AsyncClient(
-            limits=httpx.Limits(max_connections=POOL, max_keepalive_connections=POOL),
+        module.AsyncClient(
+            limits=module.Limits(max_connections=POOL, max_keepalive_connections=POOL),
             # Generous, pool included: the per-request bound decides, as for the others.
-            timeout=httpx.Timeout(2 * timeout),
+            timeout=module.Timeout(2 * timeout),
         )
     )
     logon = await http.post(
@@ -199,43 +213,6 @@ async def _raw_aiohttp(base_url: str, stack: AsyncExitStack, timeout: float) -> 
         async with session.post(send_url, params=params, json=MESSAGE) as response:
             response.raise_for_status()
             return await response.json()
-
-    stack.push_async_callback(logoff)
-    return {"GetChatList": get_chat_list, "SendMessage": send_message}
-
-
-async def _raw_httpx2(base_url: str, stack: AsyncExitStack, timeout: float) -> dict[str, Call]:
-    """As ``_raw_httpx``, with httpx2 (its API is httpx's)."""
-    import httpx2
-
-    http = await stack.enter_async_context(
-        httpx2.AsyncClient(
-            limits=httpx2.Limits(max_connections=POOL, max_keepalive_connections=POOL),
-            timeout=httpx2.Timeout(2 * timeout),
-        )
-    )
-    logon = await http.post(
-        f"{base_url}/api/AgentLogon",
-        params={"Version": "1"},
-        json={"EmailAddress": EMAIL, "Password": PASSWORD},
-    )
-    logon.raise_for_status()
-    params = {"Version": "1", "SessionToken": logon.json()["SessionToken"]}
-    chats_url = f"{base_url}/api/GetChatList"
-    send_url = f"{base_url}/api/SendMessage"
-
-    async def logoff() -> None:
-        await http.get(f"{base_url}/api/AgentLogoff", params=params)
-
-    async def get_chat_list() -> object:
-        response = await http.get(chats_url, params=params)
-        response.raise_for_status()
-        return response.json()
-
-    async def send_message() -> object:
-        response = await http.post(send_url, params=params, json=MESSAGE)
-        response.raise_for_status()
-        return response.json()
 
     stack.push_async_callback(logoff)
     return {"GetChatList": get_chat_list, "SendMessage": send_message}
