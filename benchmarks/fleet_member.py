@@ -35,7 +35,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             else:
                 done += 1
 
-    options: dict[str, object] = {"max_retries": 5}
+    options: dict[str, object] = {"max_retries": 5, "transport": args.transport}
     if args.store:
         options["session_store"] = RedisStore(args.store, lock_timeout=args.lock_timeout)
     if args.keep_alive is not None:
@@ -64,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--hold", type=float, default=0.0)
     parser.add_argument("--keep-alive", type=float, default=None)
     parser.add_argument("--lock-timeout", type=float, default=30.0)
+    parser.add_argument("--transport", choices=["httpx", "aiohttp", "pyreqwest"], default="httpx")
     args = parser.parse_args(argv)
     result = anyio.run(run, args)
     print(json.dumps(result), flush=True)

@@ -9,12 +9,15 @@ goes away, and never shows a token.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Iterator
@@ -23,7 +26,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from agentchat import AsyncAgentChat, RedisStore
+from agentchat import AsyncAgentChat, RedisStore, _redis_store
 from agentchat._redaction import Secret
 from agentchat._redis_store import StoreUnavailable
 from agentchat._store import session_key
@@ -61,11 +64,17 @@ def result(process: subprocess.Popen[str]) -> dict[str, object]:
     return last
 
 
+# Every wire: the store sits above the wire, but each wire meets the evictions.
+WIRES = ["httpx", "aiohttp"] + (["pyreqwest"] if importlib.util.find_spec("pyreqwest") else [])
+
+
+@pytest.mark.parametrize("wire", WIRES)
 def test_four_processes_share_one_session(
-    served: tuple[Simulator, str], redis_server: RedisServer
+    served: tuple[Simulator, str], redis_server: RedisServer, wire: str
 ) -> None:
     sim, url = served
-    fleet = [member(sim, url, "--calls", "300", store=redis_server.url) for _ in range(4)]
+    args = ["--calls", "300", "--transport", wire]
+    fleet = [member(sim, url, *args, store=redis_server.url) for _ in range(4)]
     results = [result(process) for process in fleet]
     assert [r["done"] for r in results] == [300] * 4
     assert [r["errors"] for r in results] == [{}] * 4
@@ -226,3 +235,60 @@ async def test_a_crash_reporter_sees_no_token_when_redis_fails_mid_publish(
     assert [frame.name for frame in library] == ["renew", "_run", "_answer"]
     assert all(token not in repr(frame.locals) for frame in library)
     assert token not in str(publishing.value)
+
+
+class MuteRedis:
+    """A Redis that accepts connections, reads every command and never answers."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.05)
+        self.url = f"redis://127.0.0.1:{self.listener.getsockname()[1]}/0"
+        self.accepted: list[socket.socket] = []
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, name="mute redis", daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            self.accepted.append(connection)  # held open, never read from or written to
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.thread.join(5)
+        for connection in self.accepted:
+            connection.close()
+        self.listener.close()
+
+
+@pytest.mark.anyio
+async def test_a_redis_that_never_answers_delays_but_never_holds_a_call(
+    served: tuple[Simulator, str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every Redis command times out (STORE_TIMEOUT, with its retries): the client logs
+    on by itself, its calls succeed, and nothing waits longer than those bounds."""
+    monkeypatch.setattr(_redis_store, "STORE_TIMEOUT", 0.3)
+    sim, url = served
+    mute = MuteRedis()
+    store = RedisStore(mute.url)
+    try:
+        started = time.monotonic()
+        with anyio.fail_after(30):  # a store that held the call would fail here
+            async with AsyncAgentChat(
+                sim.agent_email, sim.agent_password, base_url=url, session_store=store
+            ) as chat:
+                for _ in range(5):
+                    await chat.get_chat_list()
+        took = time.monotonic() - started
+    finally:
+        await store.aclose()
+        mute.close()
+    assert mute.accepted  # the client did reach it
+    assert "the session store failed" in caplog.text
+    assert sim.logon_count(sim.agent_email) == 1
+    # join (3 tries of 0.3 s) on entering, leave on leaving: seconds, not forever.
+    assert took < 10, took
