@@ -260,12 +260,14 @@ class ChatWorker:
         return [chat]
 
     async def _claimed(self, chat: Chat) -> bool:
-        """Whether this worker may handle the chat: no other member of the fleet claimed it."""
-        if chat.chat_id in self._taken:
-            return False
+        """Whether this worker may handle the chat: no other member of the fleet claimed it.
+
+        ``_next_chats`` hands out only chats not taken yet; one another member
+        claimed is marked taken, so it is not asked about again.
+        """
         if await self._client._claim(chat.chat_id):
             return True
-        self._taken.add(chat.chat_id)  # another member's: not asked about again
+        self._taken.add(chat.chat_id)
         return False
 
     async def _recover(self) -> list[Chat]:
