@@ -10,6 +10,9 @@ request with its scenario:
 ``huge``               a 500 MB body with a correct Content-Length
 ``huge-chunked``       an endless chunked body
 ``lying-length``       Content-Length 2**40, then an endless body
+``length-and-chunked`` Content-Length 2 *and* Transfer-Encoding chunked, then an
+                       endless chunked body (a client reading "2 bytes" at once
+                       must not trust the length)
 ``gzip-bomb``          ``Content-Encoding: gzip``: ~1 MB that inflates to 1 GiB
 ``deflate-bomb``       the same with ``deflate`` (zlib format, RFC 9110)
 ``trickle-head``       a status line, then header lines, one byte a second, forever
@@ -65,7 +68,7 @@ __all__ = [
 
 #: "memory": answers too big to hold; "time": answers that never end in time;
 #: "redirect": answers that point elsewhere; "recorder": the other host.
-Kind = Literal["memory", "time", "redirect", "recorder"]
+Kind = Literal["memory", "framing", "time", "redirect", "recorder"]
 #: An answer to one request; returns whether the connection stays open.
 Answer = Callable[["Exchange"], bool]
 
@@ -435,6 +438,15 @@ def _huge_chunked(exchange: Exchange) -> bool:
 def _lying_length(exchange: Exchange) -> bool:
     exchange.send(_json_head(exchange, **{"Content-Length": str(LYING_LENGTH)}))
     exchange.send_forever(CHUNK)
+    return False  # never reached
+
+
+@scenario("length-and-chunked", kind="framing")
+def _length_and_chunked(exchange: Exchange) -> bool:
+    # Two framings: chunked wins (RFC 9112 6.3), so the small length is a lie.
+    head = _json_head(exchange, **{"Content-Length": "2", "Transfer-Encoding": "chunked"})
+    exchange.send(head)
+    exchange.send_forever(CHUNKED_PIECE)
     return False  # never reached
 
 

@@ -8,7 +8,10 @@ per request. What differs from the httpx wire, on purpose and documented:
 - bodies are decompressed by the wires' one decoder (``_wire.decode_content``),
   so a body that does not match its ``Content-Encoding`` is an answer with a
   status, as on httpx;
-- no write timeout (aiohttp has none);
+- no write timeout (aiohttp has none); the attempt's whole bound
+  (``timeout.attempt``) is aiohttp's own ``total`` timeout, which covers
+  waiting for a connection, sending and reading the whole answer, so the
+  pipeline adds no cancel scope per attempt (``bounds_attempt``);
 - the proxy (``proxy=`` or the environment's, chosen once in ``_config.py`` as
   httpx reads it) is passed with each request, its credentials in its URL
   (aiohttp sends them as ``Proxy-Authorization``, on ``CONNECT`` for https://);
@@ -39,6 +42,7 @@ from ._wire import (
     URLCache,
     decoded_reply,
     json_body,
+    no_answer_within,
     plain,
     plain_headers,
 )
@@ -70,11 +74,16 @@ class AiohttpWire:
 
     __slots__ = ("_proxy", "_timeouts", "_urls", "session")
 
+    #: The attempt's whole bound is aiohttp's ``total`` timeout (see ``Wire``).
+    bounds_attempt = True
+
     def __init__(self, session: aiohttp.ClientSession, proxy: yarl.URL | None = None) -> None:
         self.session = session
         self._proxy = proxy
         self._urls = URLCache(_yarl_url)
-        self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
+        self._timeouts: dict[
+            tuple[float | None, float | None, float | None], aiohttp.ClientTimeout
+        ] = {}
 
     async def send(
         self,
@@ -92,7 +101,7 @@ class AiohttpWire:
                 self._urls.get(url, query),
                 data=json_body(body),
                 headers=plain_headers(headers),
-                timeout=self._timeout(timeout.phases),
+                timeout=self._timeout(timeout),
                 allow_redirects=False,
                 proxy=self._proxy,
             ) as response:
@@ -102,7 +111,7 @@ class AiohttpWire:
                 raw = await _read(response, max_bytes)
         except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:
             # asyncio.TimeoutError is not the built-in TimeoutError before 3.11.
-            failure = _translate(exc)
+            failure = _translate(exc, timeout.attempt)
         else:
             codings = answer_headers.getall("Content-Encoding", ())  # every line, as httpx
             encoding = ", ".join(codings) if codings else None
@@ -111,11 +120,11 @@ class AiohttpWire:
         # the URL, so the token) is neither the cause nor the context.
         raise failure
 
-    def _timeout(self, timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
-        key = (timeout.connect, timeout.read)
+    def _timeout(self, timeout: Timeouts) -> aiohttp.ClientTimeout:
+        key = (timeout.attempt, timeout.phases.connect, timeout.phases.read)
         converted = self._timeouts.get(key)
         if converted is None:
-            converted = aiohttp.ClientTimeout(total=None, sock_connect=key[0], sock_read=key[1])
+            converted = aiohttp.ClientTimeout(total=key[0], sock_connect=key[1], sock_read=key[2])
             if len(self._timeouts) < 64:  # per-call timeouts are few; never grow unbounded
                 self._timeouts[key] = converted
         return converted
@@ -126,10 +135,18 @@ def _yarl_url(url: str, query: Mapping[str, str | Secret]) -> yarl.URL:
 
 
 async def _read(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
-    """The whole body, counted as it arrives: past ``max_bytes`` the connection is closed."""
-    if (response.content_length or 0) > max_bytes:
+    """The whole body, counted as it arrives: past ``max_bytes`` the connection is closed.
+
+    A body with a ``Content-Length`` that fits (and no ``Transfer-Encoding``,
+    which would frame it instead) is read in one step: aiohttp's parser hands
+    over no more than that length. Any other is counted chunk by chunk.
+    """
+    length = response.content_length
+    if length is not None and length > max_bytes:
         response.close()
         raise BodyTooLarge(response.status, max_bytes)
+    if length is not None and "Transfer-Encoding" not in response.headers:
+        return await response.read()
     chunks: list[bytes] = []
     size = 0
     async for part in response.content.iter_any():
@@ -214,8 +231,16 @@ _PROTOCOL_ERRORS: Final = (
 )
 
 
-def _translate(exc: BaseException) -> httpx.TransportError:
+#: What aiohttp raises when its ``total`` timeout passes (its connect and
+#: socket read timeouts have classes of their own): the bare class, which is
+#: ``TimeoutError`` from Python 3.11 on.
+_TOTAL_TIMEOUTS: Final = frozenset({asyncio.TimeoutError, TimeoutError})
+
+
+def _translate(exc: BaseException, attempt: float | None) -> httpx.TransportError:
     """The httpx exception that says the same thing, with a redacted message."""
+    if attempt is not None and type(exc) in _TOTAL_TIMEOUTS:  # the attempt's bound passed
+        return httpx.ReadTimeout(no_answer_within(attempt))
     detail = redact(str(exc)) or type(exc).__name__
     cls: type[httpx.TransportError]
     if isinstance(exc, aiohttp.ConnectionTimeoutError):

@@ -425,7 +425,8 @@ class ClientBase:
         params: Mapping[str, str] | None = None,
         body: Any = None,
     ) -> T:
-        response = await self._send(route, params=params, body=body)
+        pipeline, _ = self._open_core()  # not through _send: one coroutine less per call
+        response = await pipeline.call(route, self._options, params=params, body=body)
         return parse(self._core.converter, route, response, result)
 
     async def _claim(self, chat_id: int) -> bool:

@@ -97,6 +97,8 @@ def _structure_int(value: Any, _: Any) -> int:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str):
+        if value.isdigit() and value.isascii():  # the usual "419": no strip, no pattern
+            return int(value)
         text = value.strip()
         if _INT_TEXT.fullmatch(text):
             return int(text)
@@ -263,8 +265,10 @@ def _model_structure_factory(
     batches: Batches | None = None,
 ) -> Callable[[Any, Any], Model]:
     exact = _ExactModel(cls, converter, strict=strict)
-    if not fast or exact.list_field is not None:
+    if not fast:
         return exact.structure
+    if exact.list_field is not None:
+        return _bare_list_hook(exact, exact.list_field)
     # Objects of one layout (the same keys in the same order: the items of a
     # list, nearly always) go through a builder compiled for that layout; see
     # _fastpath. Anything else, and anything a builder does not like, takes the
@@ -279,6 +283,27 @@ def _model_structure_factory(
     if batches is not None:
         batches[structure_model] = structure_many
     return structure_model
+
+
+def _bare_list_hook(exact: _ExactModel, list_field: str) -> Callable[[Any, Any], Model]:
+    """The hook of a model that is only a list (ChatList), for what servers send
+    most: the bare list, handed straight to the list's hook. Anything else, and
+    a list the hook refuses, takes the exact path, which says what is wrong."""
+    cls = exact.cls
+    hook = exact.hooks[list_field]
+    list_type = next(f.type for f in exact.fields if f.name == list_field)
+
+    def structure_list_model(value: Any, _: Any) -> Model:
+        if type(value) is list:
+            try:
+                items = hook(value, list_type)
+            except Exception:  # noqa: BLE001, S110 - the exact path says what is wrong
+                pass
+            else:
+                return cls(**{list_field: items}, extra={}, raw=value)
+        return exact.structure(value)
+
+    return structure_list_model
 
 
 class _ExactModel:

@@ -11,11 +11,13 @@ Each attempt (``_attempt``):
    never sent) and adds ``Version``, ``SessionToken`` and the ``apikey`` header,
    all still wrapped as ``Secret``: the wire unwraps them;
 3. sends once through the wire (``_httpx.py``, ``_aiohttp.py`` or
-   ``_pyreqwest.py``), within the attempt's whole bound, and returns what came
-   back: an answer, a network failure or an answer over ``max_response_bytes``,
-   never raising for them.
+   ``_pyreqwest.py``), within the attempt's whole bound (the aiohttp and
+   pyreqwest wires bound it natively; on httpx an anyio scope does), and
+   returns what came back: an answer, a network failure or an answer over
+   ``max_response_bytes``, never raising for them.
 
-Then ``_retry.decide()``, a plain function, says what the outcome means:
+Then ``_retry.decide()``, a plain function, says what the outcome means (a
+whole 2xx answer is returned without asking it: the common case, kept short):
 return, retry after a delay, re-log on and resend, or raise a typed error
 (``_response.py`` builds the errors of an answer). The waits between attempts
 go through one ``Clock``, which tests replace so that they never sleep.
@@ -40,7 +42,7 @@ from ._redaction import Secret, redact
 from ._retry import Outcome, Raise, Relogon, Retry, Return, decide
 from ._routes import Route
 from ._telemetry import CallTrace, Telemetry
-from ._wire import BodyTooLarge, Reply, Wire, accept_encoding
+from ._wire import BodyTooLarge, Reply, Wire, accept_encoding, no_answer_within
 
 __all__ = [
     "ACCEPT_ENCODING",
@@ -166,6 +168,9 @@ class Pipeline:
     throttle: Callable[[], Awaitable[None]] | None = None
     #: Counters, read by tests and by ``AsyncAgentChat.stats``.
     retries: int = 0
+    #: The request headers without a body and with a JSON body (``__attrs_post_init__``).
+    _plain_headers: Mapping[str, str | Secret] = attrs.field(init=False)
+    _json_headers: Mapping[str, str | Secret] = attrs.field(init=False)
 
     async def call(
         self,
@@ -181,13 +186,14 @@ class Pipeline:
         ``Secret`` values, unwrapped only inside the wire.
         """
         state = _CallState()
+        send = self._call if options.deadline is None else self._within_deadline
         if self.telemetry is None:
-            return await self._within_deadline(route, options, params, body, state)
+            return await send(route, options, params, body, state)
         # One span around the whole call; generic HTTP instrumentation is off
         # within it (its spans would record the URL, so the token).
         state.trace = trace = self.telemetry.start(route)
         try:
-            reply = await self._within_deadline(route, options, params, body, state)
+            reply = await send(route, options, params, body, state)
         except BaseException as exc:
             trace.end(None, exc)
             raise
@@ -202,8 +208,7 @@ class Pipeline:
         body: Any,
         state: _CallState,
     ) -> Reply:
-        if options.deadline is None:
-            return await self._call(route, options, params, body, state)
+        assert options.deadline is not None
         with anyio.move_on_after(options.deadline):
             return await self._call(route, options, params, body, state)
         # Raised here, with no context: the cancellation that ended the call
@@ -224,12 +229,24 @@ class Pipeline:
         body: Any,
         state: _CallState,
     ) -> Reply:
-        request = _Request(route, self.base_url + route.path, params, body, self._headers(body))
+        headers = self._plain_headers if body is None else self._json_headers
+        request = _Request(route, self.base_url + route.path, params, body, headers)
         timeouts = options.timeout
         attempt = 0
         relogged = False
         while True:
             outcome, generation = await self._attempt(request, options, timeouts, state)
+            if (
+                type(outcome) is Reply
+                and 200 <= outcome.status_code < 300
+                and not outcome.undecodable
+            ):
+                # The common case, decided without ``decide()`` (which says the
+                # same): a whole 2xx answer is the call's result.
+                if route.session:
+                    assert self.auth is not None
+                    self.auth.touch()
+                return outcome
             decision = decide(
                 route,
                 outcome,
@@ -241,9 +258,6 @@ class Pipeline:
                 url=request.url,
             )
             if isinstance(decision, Return):
-                if route.session:
-                    assert self.auth is not None
-                    self.auth.touch()
                 return decision.reply
             if isinstance(decision, Raise):
                 raise decision.error from decision.cause
@@ -261,20 +275,30 @@ class Pipeline:
             relogged = False  # a new attempt may re-log on once more
             await self._wait_retry(route, decision, attempt, state.trace)
 
-    def _headers(self, body: Any) -> dict[str, str | Secret]:
-        # "*/*" as the reference's requests do (ExportChat is CSV); only the
-        # codings the wires can undo in bounded steps.
+    def __attrs_post_init__(self) -> None:
+        # The request headers, the same for every call: "*/*" as the
+        # reference's requests do (ExportChat is CSV); only the codings the
+        # wires can undo in bounded steps. The wires never change them.
         headers: dict[str, str | Secret] = {"Accept": "*/*", "Accept-Encoding": ACCEPT_ENCODING}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
         if self.api_key is not None:
             headers["apikey"] = self.api_key
-        return headers
+        self._plain_headers = headers
+        self._json_headers = {
+            **headers,
+            "Content-Type": "application/json",
+        }
 
     async def _attempt(
         self, request: _Request, options: RequestOptions, timeouts: Timeouts, state: _CallState
     ) -> tuple[Outcome, int]:
-        """One attempt: a slot, the token, the wire; what came back, and the token's generation."""
+        """One attempt: a slot, the token, the wire; what came back, and the token's generation.
+
+        A failure is returned, not raised: a fresh copy, redacted, that was
+        never raised (no traceback: the wire's frames hold the URL, so the
+        token; no context: the wire's own exception can quote what the server
+        sent). Anything else that comes out of the wire is raised on without
+        those frames: this is the one place they are cut, whatever the wire.
+        """
         route = request.route
         query: dict[str, str | Secret] = {"Version": self.version}
         if request.params:
@@ -300,43 +324,43 @@ class Pipeline:
                 token, generation = await self.auth.token()
                 query["SessionToken"] = token
             state.in_flight = not route.safe
-            outcome = await self._send(request, query, timeouts)
+            try:
+                if timeouts.attempt is None or getattr(self.http, "bounds_attempt", False):
+                    # The wire bounds the attempt as a whole by itself
+                    # (``Wire.bounds_attempt``): no cancel scope per attempt.
+                    outcome: Outcome = await self.http.send(
+                        route.method, request.url, query, request.headers, request.body,
+                        timeouts, self.max_response_bytes,
+                    )  # fmt: skip
+                else:
+                    outcome = await self._bounded(request, query, timeouts)
+            except httpx.TransportError as exc:
+                outcome = type(exc)(redact(str(exc)))
+            except BodyTooLarge as exc:
+                outcome = BodyTooLarge(exc.status_code, exc.limit, decoded=exc.decoded)
+            except BaseException as exc:  # noqa: BLE001 - re-raised, its frames cut
+                # A cancellation, mostly (a caller's own fail_after chains it to
+                # its TimeoutError): the frames it went through below here hold
+                # the request, its URL and body, so the token and the password.
+                raise _without_frames(exc) from None
             state.in_flight = False  # from here on, nothing of this call is on the wire
         finally:
             if options.queue:
                 self.limiter.release_on_behalf_of(state)
         return outcome, generation
 
-    async def _send(
+    async def _bounded(
         self, request: _Request, query: Mapping[str, str | Secret], timeouts: Timeouts
     ) -> Outcome:
-        """Send once, within the attempt's bound; a failure is returned, not raised.
-
-        What is returned for a failure is a fresh copy, redacted, that was never
-        raised: no traceback (the wire's frames hold the URL, so the token) and
-        no context (the wire's own exception can quote what the server sent).
-        Anything else that comes out of the wire is raised on without those
-        frames: this is the one place they are cut, whatever the wire.
-        """
-        failure: httpx.TransportError | BodyTooLarge | None = None
+        """Send once within the attempt's bound (``timeouts.attempt``), on a wire
+        that does not bound it by itself; past it, a ``ReadTimeout`` is returned."""
+        assert timeouts.attempt is not None
         with anyio.move_on_after(timeouts.attempt):
-            try:
-                return await self.http.send(
-                    request.route.method, request.url, query, request.headers, request.body,
-                    timeouts, self.max_response_bytes,
-                )  # fmt: skip
-            except httpx.TransportError as exc:
-                failure = type(exc)(redact(str(exc)))
-            except BodyTooLarge as exc:
-                failure = BodyTooLarge(exc.status_code, exc.limit, decoded=exc.decoded)
-            except BaseException as exc:  # noqa: BLE001 - re-raised, its frames cut
-                # A cancellation, mostly (a caller's own fail_after chains it to
-                # its TimeoutError): the frames it went through below here hold
-                # the request, its URL and body, so the token and the password.
-                raise _without_frames(exc) from None
-        if failure is None:  # the attempt's bound passed
-            return httpx.ReadTimeout(f"no complete answer within {timeouts.attempt:g}s")
-        return failure
+            return await self.http.send(
+                request.route.method, request.url, query, request.headers, request.body,
+                timeouts, self.max_response_bytes,
+            )  # fmt: skip
+        return httpx.ReadTimeout(no_answer_within(timeouts.attempt))
 
     async def _wait_retry(
         self, route: Route, retry: Retry, attempt: int, trace: CallTrace | None

@@ -40,6 +40,7 @@ documented:
 from __future__ import annotations
 
 import asyncio
+import functools
 import http
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
@@ -101,6 +102,9 @@ class PyreqwestWire:
 
     __slots__ = ("_urls", "client")
 
+    #: The attempt's whole bound is reqwest's own request timeout (see ``Wire``).
+    bounds_attempt = True
+
     def __init__(self, client: Client) -> None:
         self.client = client
         self._urls = URLCache(_url)
@@ -123,7 +127,7 @@ class PyreqwestWire:
             # a read timeout fires, holding its connection: a server trickling
             # its answer would hold it for ever. Its own bound on the whole
             # request ends it with the attempt.
-            builder = builder.timeout(timedelta(seconds=timeout.attempt))
+            builder = builder.timeout(_seconds(timeout.attempt))
         content = json_body(body)
         if content is not None:
             builder = builder.body_bytes(content)
@@ -165,6 +169,12 @@ async def _cancellation_again() -> None:
     await anyio.lowlevel.checkpoint()
 
 
+@functools.lru_cache(maxsize=64)
+def _seconds(seconds: float) -> timedelta:
+    """An attempt's bound as reqwest takes it (the same few bounds, over and over)."""
+    return timedelta(seconds=seconds)
+
+
 def _url(url: str, query: Mapping[str, str | Secret]) -> Url:
     return Url.parse_with_params(url, {name: plain(value) for name, value in query.items()})
 
@@ -172,12 +182,24 @@ def _url(url: str, query: Mapping[str, str | Secret]) -> Url:
 async def _read(response: Response, max_bytes: int) -> bytes:
     """The whole body, counted as it arrives: past ``max_bytes`` the connection is closed.
 
-    Chunk by chunk: ``read(n)`` would allocate ``n`` bytes at once, each time.
-    Leaving the streamed response unread closes its connection (hyper never
-    hands back a connection whose answer was not read to its end).
+    A body whose ``Content-Length`` fits (and no ``Transfer-Encoding``, which
+    would frame it instead) is read in one step: hyper hands over no more than
+    that length. Any other is read chunk by chunk (``read(n)``
+    would allocate ``n`` bytes at once, each time). Leaving the streamed
+    response unread closes its connection (hyper never hands back a connection
+    whose answer was not read to its end).
     """
-    if declared_length(_Headers(response.headers).get("Content-Length")) > max_bytes:
+    try:
+        length = response.get_header("Content-Length")
+        if length is not None and response.get_header("Transfer-Encoding") is not None:
+            length = None  # framed by its coding: counted as it arrives
+    except ValueError:  # not visible ASCII: read as unsized
+        length = None
+    declared = declared_length(length)
+    if declared > max_bytes:
         raise BodyTooLarge(response.status, max_bytes)
+    if length is not None and str(declared) == length.strip():  # one plain length
+        return bytes(await response.bytes())
     reader = response.body_reader
     chunks: list[Any] = []
     size = 0

@@ -22,6 +22,7 @@ keep-alive task stops, and the optional ``on_logon_error`` callback is told.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import re
@@ -127,6 +128,8 @@ class Session:
     _pending: tuple[Secret, LogonResult] | None = None
     #: ``anyio.current_time()`` before which a store that failed is not asked again.
     _store_back: float = -math.inf
+    #: The event loop's clock, looked up once (``touch`` runs on every call).
+    _clock: Callable[[], float] | None = None
 
     @property
     def logged_on(self) -> bool:
@@ -174,7 +177,10 @@ class Session:
                 self.pipeline.telemetry.relogged()
 
     def touch(self) -> None:
-        self.last_success = anyio.current_time()
+        clock = self._clock
+        if clock is None:
+            clock = self._clock = _loop_clock()
+        self.last_success = clock()
 
     # -- the fleet's session (a store) ---------------------------------------
 
@@ -459,6 +465,18 @@ def _find_token(data: Any, depth: int = 0) -> tuple[str, Any] | None:
             if found is not None:
                 return found[0], {**data, key: found[1]}
     return None
+
+
+def _loop_clock() -> Callable[[], float]:
+    """``anyio.current_time``, without finding the event loop on every reading.
+
+    On asyncio it is the running loop's ``time`` (what anyio reads); a client
+    lives on one event loop, so the bound method stays right.
+    """
+    try:
+        return asyncio.get_running_loop().time
+    except RuntimeError:  # trio
+        return anyio.current_time
 
 
 def _parse_logon(converter: cattrs.Converter, response: Reply) -> tuple[Secret, LogonResult]:

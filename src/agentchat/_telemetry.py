@@ -162,7 +162,7 @@ def make_telemetry(
             f"got {type(meter_provider).__name__}"
         )
     tracer, instruments = _tracing(tracer_provider, meter_provider)
-    return Telemetry(tracer, instruments, base_url)
+    return Telemetry(tracer, instruments, base_url, global_tracer=tracer_provider is None)
 
 
 def _tracing(
@@ -182,10 +182,28 @@ def _tracing(
 class Telemetry:
     """One client's tracer, instruments, and the attributes naming its server."""
 
-    __slots__ = ("_attributes", "_tracer", "_url", "instruments", "server")
+    __slots__ = (
+        "_attributes",
+        "_global",
+        "_parent",
+        "_suppressed",
+        "_tracer",
+        "_url",
+        "instruments",
+        "server",
+    )
 
-    def __init__(self, tracer: Tracer, instruments: _Instruments, base_url: str) -> None:
+    def __init__(
+        self,
+        tracer: Tracer,
+        instruments: _Instruments,
+        base_url: str,
+        *,
+        global_tracer: bool = False,
+    ) -> None:
         self._tracer = tracer
+        # The global provider's tracer: a no-op until a provider is set.
+        self._global = global_tracer
         self.instruments = instruments
         url = httpx.URL(base_url)
         port = url.port or (443 if url.scheme == "https" else 80)
@@ -196,6 +214,10 @@ class Telemetry:
         self._url = redact(f"{url.scheme}://{url.netloc.decode('ascii')}{url.path.rstrip('/')}")
         #: Per endpoint: a span's starting attributes, and a metric point's.
         self._attributes: dict[str, tuple[dict[str, AttributeValue], dict[str, str]]] = {}
+        # The last context a call started in, and it with instrumentation
+        # suppressed: a task's calls start in the same one, over and over.
+        self._parent: object = None
+        self._suppressed: otel_context.Context | None = None
 
     def start(self, route: Route) -> CallTrace:
         """Start a call's span and make it current, with generic HTTP instrumentation off.
@@ -205,8 +227,18 @@ class Telemetry:
         attributes = self._attributes.get(route.name)
         if attributes is None:
             attributes = self._attributes[route.name] = self._route_attributes(route)
-        span = self._tracer.start_span(route.name, kind=_CLIENT, attributes=attributes[0])
-        context = otel_context.Context({**otel_context.get_current(), **_SUPPRESSED})
+        if self._global and type(trace.get_tracer_provider()) is trace.ProxyTracerProvider:
+            # No provider is set: the proxy's no-op tracer would make a span
+            # that records nothing (looking up the current one to say so).
+            span: Span = _INVALID_SPAN
+        else:
+            span = self._tracer.start_span(route.name, kind=_CLIENT, attributes=attributes[0])
+        parent = otel_context.get_current()
+        if parent is self._parent and self._suppressed is not None:
+            context = self._suppressed  # contexts are immutable: the same one serves
+        else:
+            context = otel_context.Context({**parent, **_SUPPRESSED})
+            self._parent, self._suppressed = parent, context
         if span is not _INVALID_SPAN:  # the no-op tracer's, when no provider is set
             context = trace.set_span_in_context(span, context)
         token = otel_context.attach(context)

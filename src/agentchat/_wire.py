@@ -42,6 +42,7 @@ __all__ = [
     "decode_content",
     "decoded_reply",
     "json_body",
+    "no_answer_within",
     "plain",
     "plain_headers",
 ]
@@ -98,7 +99,15 @@ class BodyTooLarge(Exception):
 
 
 class Wire(Protocol):
-    """What the pipeline needs to put a request on the wire."""
+    """What the pipeline needs to put a request on the wire.
+
+    A wire whose library bounds a whole request natively (aiohttp's ``total``,
+    reqwest's ``timeout``) sets ``bounds_attempt = True`` and bounds each
+    attempt by ``timeout.attempt`` itself; past it, it raises
+    ``httpx.ReadTimeout(no_answer_within(timeout.attempt))`` (or
+    ``ConnectTimeout`` when nothing was sent). For any other wire the
+    pipeline bounds the attempt with a cancel scope.
+    """
 
     async def send(
         self,
@@ -121,6 +130,11 @@ class Wire(Protocol):
         ``httpx.TransportError`` subclass when no answer arrives, and
         ``BodyTooLarge`` past ``max_bytes`` (read or decoded).
         """
+
+
+def no_answer_within(seconds: float) -> str:
+    """What a failure past the attempt's bound says, whichever bounds it."""
+    return f"no complete answer within {seconds:g}s"
 
 
 def plain(value: str | Secret) -> str:

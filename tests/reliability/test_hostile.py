@@ -12,6 +12,10 @@ The contract:
 * memory (``huge``, ``huge-chunked``, ``huge-unsized``, ``lying-length``, ``gzip-bomb``,
   ``deflate-bomb``): ``ResponseFormatError`` naming ``max_response_bytes`` (64 MiB
   by default), peak RSS under 400 MB, within 30 s;
+* framing (``length-and-chunked``: a small Content-Length beside an endless
+  chunked body): a typed error (the body refused past ``max_response_bytes``,
+  or the answer refused as malformed), peak RSS under 400 MB, within 30 s: a
+  wire that reads a body "of its length" in one step must not trust that length;
 * time (``trickle-head``, ``trickle-body``, ``processing``): GetChatList raises
   ``APITimeoutError`` and SendMessage ``OutcomeUnknownError``, within 30 s with the
   retries, peak RSS under 400 MB;
@@ -87,6 +91,8 @@ class Case:
     def expected(self) -> str:
         if self.kind == "memory":
             return "ResponseFormatError (max_response_bytes)"
+        if self.kind == "framing":
+            return "a typed error, within max_response_bytes"
         if self.kind == "time":
             return TIMEOUT_ERRORS[self.call]
         return "a typed error; nothing reaches the other host"
@@ -96,7 +102,7 @@ def all_cases() -> list[Case]:
     """Memory: GetChatList; time: both calls; redirects: with and without following."""
     cases: list[Case] = []
     for name, scenario in SCENARIOS.items():
-        if scenario.kind == "memory":
+        if scenario.kind in ("memory", "framing"):
             cases.append(Case(name))
         elif scenario.kind == "time":
             cases += [Case(name, call) for call in CALLS]
@@ -284,6 +290,19 @@ def test_an_oversized_answer_is_refused_within_max_response_bytes(
     result = results[case.id]
     assert result.outcome == "ResponseFormatError", result.explain()
     assert "max_response_bytes" in result.message, result.explain()
+    assert result.peak_rss_mb is not None, result.explain()
+    assert result.peak_rss_mb < MAX_PEAK_RSS_MB, result.explain()
+    assert result.elapsed < MAX_ELAPSED, result.explain()
+
+
+@pytest.mark.parametrize("case", _cases("framing"))
+def test_a_length_beside_chunked_framing_is_not_trusted(
+    results: dict[str, Result], case: Case
+) -> None:
+    result = results[case.id]
+    assert result.outcome in TYPED_ERRORS, result.explain()
+    if result.outcome == "ResponseFormatError":
+        assert "max_response_bytes" in result.message, result.explain()
     assert result.peak_rss_mb is not None, result.explain()
     assert result.peak_rss_mb < MAX_PEAK_RSS_MB, result.explain()
     assert result.elapsed < MAX_ELAPSED, result.explain()
