@@ -121,7 +121,12 @@ class AiohttpWire:
         raise failure
 
     def _timeout(self, timeout: Timeouts) -> aiohttp.ClientTimeout:
-        key = (timeout.attempt, timeout.phases.connect, timeout.phases.read)
+        attempt, read = timeout.attempt, timeout.phases.read
+        if attempt is not None and read is not None and read >= attempt:
+            # A read bound no tighter than the whole one (``timeout=5``) would
+            # only add a timer per read: the whole bound ends such a read too.
+            read = None
+        key = (attempt, timeout.phases.connect, read)
         converted = self._timeouts.get(key)
         if converted is None:
             converted = aiohttp.ClientTimeout(total=key[0], sock_connect=key[1], sock_read=key[2])

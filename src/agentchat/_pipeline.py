@@ -136,6 +136,10 @@ class Authenticator(Protocol):
         never handed out.
         """
 
+    def current(self) -> tuple[Secret, int] | None:
+        """What ``token()`` would hand out at once, or ``None`` if it would wait
+        (no token, or one rejected) or raise: then ``token()`` is awaited."""
+
     async def relogon(self, generation: int) -> None:
         """Log on again unless the token of ``generation`` was already replaced."""
 
@@ -321,7 +325,8 @@ class Pipeline:
                 assert self.auth is not None
                 # Taken once the slot is held, not before queueing: a token
                 # rejected while this call waited is never sent.
-                token, generation = await self.auth.token()
+                ready = self.auth.current()
+                token, generation = await self.auth.token() if ready is None else ready
                 query["SessionToken"] = token
             state.in_flight = not route.safe
             try:

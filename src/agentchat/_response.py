@@ -137,13 +137,27 @@ def format_error(
     )
 
 
+#: What a JSON text without a byte order mark starts with, most of the time.
+_JSON_STARTS: Final = (b"[", b"{")
+#: ``json.loads``'s own decoder, for text already decoded.
+_JSON: Final = json.JSONDecoder()
+
+
+def _plain_utf8_json(content: bytes) -> bool:
+    """Whether ``json.loads`` would read ``content`` as UTF-8: it starts an array
+    or an object, and its second byte is not the zero of UTF-16 or 32."""
+    return content[:1] in _JSON_STARTS and content[1:2] != b"\x00"
+
+
 def decode(route: Route, response: Reply) -> Any:
     """The decoded JSON body, or ``None`` for an empty body ("no content")."""
     # No local holds the body: this frame is in the traceback of the error below.
     if not response.content.strip():
         return None
     try:
-        return json.loads(response.content)
+        if _plain_utf8_json(response.content):  # what servers send: no encoding to find
+            return _JSON.decode(response.content.decode("utf-8", "surrogatepass"))
+        return json.loads(response.content)  # finds the encoding (a BOM, UTF-16 or 32)
     except (ValueError, RecursionError):
         pass
     # Raised here, outside the except clause: the JSON error's ``doc`` (and its

@@ -137,6 +137,11 @@ class Session:
 
     # -- what the pipeline calls ---------------------------------------------
 
+    def current(self) -> tuple[Secret, int] | None:
+        if self._failed is None and self._token is not None and self._rejected != self._generation:
+            return self._token, self._generation
+        return None
+
     async def token(self) -> tuple[Secret, int]:
         if self._failed is not None:
             raise LogonError(
