@@ -152,11 +152,16 @@ def _unwrap(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+#: Compact JSON, ``Secret`` values unwrapped (one encoder: ``json.dumps`` with
+#: options makes a new one per call).
+_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), default=_unwrap)
+
+
 def json_body(body: Any) -> bytes | None:
     """The request body: compact JSON, ``Secret`` values unwrapped; ``None`` for none."""
     if body is None:
         return None
-    return json.dumps(body, separators=(",", ":"), default=_unwrap).encode()
+    return _ENCODER.encode(body).encode()
 
 
 class URLCache(Generic[U]):
