@@ -12,7 +12,8 @@ What it must agree with: the plain converter in ``_converters`` (the exact
 per-key path, ``_ExactModel.structure``; the scalar hooks, which
 ``_IDENTITY_HOOKS`` says return a value of their own type unchanged; and
 ``_parse_date_text``, which hands plain ISO text to ``fromisoformat`` as
-``_plain_iso_test`` assumes) and, for the row loop, ``_csv._Header.row``. A
+``_plain_iso_test`` assumes; and ``_structure_int``, which reads ASCII digits
+text with ``int()`` as the builders do inline) and, for the row loop, ``_csv._Header.row``. A
 builder decides only what it is sure of and raises for everything else
 (errors included), and the caller then takes the exact path, so results and
 error messages are the same either way.
@@ -258,6 +259,12 @@ class _Layouts:
             steps = [
                 f"if type(v{i}) is str and {plain}:",
                 f"    v{i} = _fromisoformat(v{i})",
+                f"elif {empty}:",
+            ]
+        elif hook is _structure_int:  # IDs come as digits text ("419"), as _structure_int reads it
+            steps = [
+                f"if type(v{i}) is str and v{i}.isdigit() and v{i}.isascii():",
+                f"    v{i} = int(v{i})",
                 f"elif {empty}:",
             ]
         if field.default is attrs.NOTHING:
