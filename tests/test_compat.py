@@ -12,8 +12,11 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
+import os
 import re
 import socket
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -282,3 +285,51 @@ def test_the_keys_the_library_sets_keep_http_client_instrumentation_out() -> Non
     assert enabled_under(keys[1]) == (False, False)  # every instrumentation
     assert enabled_under(*keys) == (False, False)
     assert enabled_under(*suppression_keys(object())) == (False, False)  # the fallback
+
+
+_PROVIDERS = """
+import sys
+from agentchat._compat import otel_providers_set
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.trace import TracerProvider
+
+check = otel_providers_set()
+if check is None:
+    print("none")
+    sys.exit()
+seen = [check()]
+trace.set_tracer_provider(TracerProvider())
+seen.append(check())
+metrics.set_meter_provider(MeterProvider())
+seen.append(check())
+print(seen)
+"""
+
+
+def _providers_seen(**environment: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_PYTHON_")}
+    done = subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-W", "error", "-c", _PROVIDERS],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, **environment},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_the_quick_provider_check_sees_providers_as_opentelemetry_does() -> None:
+    # The client skips its span, its metric (and, on a wire no generic
+    # instrumentation sees, the whole of its telemetry) while this says no
+    # provider is set: it must see one as soon as OpenTelemetry's getters would.
+    assert _providers_seen() == "[(False, False), (True, False), (True, True)]"
+
+
+def test_a_provider_named_in_the_environment_takes_the_getters_path() -> None:
+    # OTEL_PYTHON_TRACER_PROVIDER makes get_tracer_provider() load one on first
+    # use: the quick check cannot see that, so it is not made.
+    spec = "opentelemetry.sdk.trace:TracerProvider"
+    assert _providers_seen(OTEL_PYTHON_TRACER_PROVIDER=spec) == "none"

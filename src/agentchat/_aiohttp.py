@@ -77,6 +77,12 @@ class AiohttpWire:
     #: The attempt's whole bound is aiohttp's ``total`` timeout (see ``Wire``).
     bounds_attempt = True
 
+    @property
+    def instrumentable(self) -> bool:
+        """Whether a generic instrumentation sees this wire's requests (see ``Wire``):
+        aiohttp-client's adds its trace config to each session made while it is on."""
+        return bool(self.session.trace_configs)
+
     def __init__(self, session: aiohttp.ClientSession, proxy: yarl.URL | None = None) -> None:
         self.session = session
         self._proxy = proxy

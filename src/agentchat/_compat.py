@@ -11,6 +11,7 @@ so that a new release is met by a red test, not by a user. The upper bounds in
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any, Final, get_args
 
@@ -18,6 +19,7 @@ import cattrs
 import httpx
 
 __all__ = [
+    "otel_providers_set",
     "HTTP_LOGGERS",
     "cattrs_optional_inner",
     "disable_aiohttp_resend",
@@ -179,3 +181,32 @@ def suppression_keys(context_module: Any) -> tuple[str, ...]:
         key for key in (getattr(context_module, n, None) for n in names) if isinstance(key, str)
     )
     return keys if len(keys) == len(names) else ("suppress_instrumentation", *keys)
+
+
+def otel_providers_set() -> Callable[[], tuple[bool, bool]] | None:
+    """A quick test of whether a global tracer provider and a global meter
+    provider are set, or ``None`` if it cannot be made (then ask OpenTelemetry's
+    getters, whose environment lookups cost more than the rest of a call's
+    telemetry).
+
+    Private OpenTelemetry behaviour, checked against opentelemetry-api 1.45.1:
+    the getters return a proxy while their module's ``_TRACER_PROVIDER`` /
+    ``_METER_PROVIDER`` is ``None`` and no ``OTEL_PYTHON_*_PROVIDER`` variable
+    names one to load. With such a variable set, this gives ``None`` too.
+    tests/test_compat.py fails if the globals move.
+    """
+    try:
+        from opentelemetry import trace
+        from opentelemetry.metrics import _internal as metrics
+    except ImportError:  # pragma: no cover - without opentelemetry-api
+        return None
+    names = ("OTEL_PYTHON_TRACER_PROVIDER", "OTEL_PYTHON_METER_PROVIDER")
+    if any(name in os.environ for name in names):
+        return None
+    if not (hasattr(trace, "_TRACER_PROVIDER") and hasattr(metrics, "_METER_PROVIDER")):
+        return None
+
+    def providers_set() -> tuple[bool, bool]:
+        return trace._TRACER_PROVIDER is not None, metrics._METER_PROVIDER is not None
+
+    return providers_set

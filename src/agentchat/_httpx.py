@@ -46,6 +46,9 @@ class HttpxWire:
 
     __slots__ = ("_urls", "client")
 
+    #: httpx's instrumentation can patch any client, at any time (see ``Wire``).
+    instrumentable = True
+
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
         self._urls = URLCache(_httpx_url)

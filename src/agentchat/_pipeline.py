@@ -195,7 +195,10 @@ class Pipeline:
             return await send(route, options, params, body, state)
         # One span around the whole call; generic HTTP instrumentation is off
         # within it (its spans would record the URL, so the token).
-        state.trace = trace = self.telemetry.start(route)
+        trace = self.telemetry.start(route, getattr(self.http, "instrumentable", True))
+        if trace is None:  # nothing records, nothing could see the requests
+            return await send(route, options, params, body, state)
+        state.trace = trace
         try:
             reply = await send(route, options, params, body, state)
         except BaseException as exc:

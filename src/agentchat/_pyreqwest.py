@@ -104,6 +104,9 @@ class PyreqwestWire:
 
     #: The attempt's whole bound is reqwest's own request timeout (see ``Wire``).
     bounds_attempt = True
+    #: No generic instrumentation sees its requests: OpenTelemetry has none for
+    #: pyreqwest, and this client is built with no middleware (see ``Wire``).
+    instrumentable = False
 
     def __init__(self, client: Client) -> None:
         self.client = client

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Final
 
 import httpx
 
-from ._compat import suppression_keys
+from ._compat import otel_providers_set, suppression_keys
 from ._exceptions import APIStatusError, InvalidRequestError
 from ._redaction import redact
 from ._routes import Route
@@ -162,7 +162,13 @@ def make_telemetry(
             f"got {type(meter_provider).__name__}"
         )
     tracer, instruments = _tracing(tracer_provider, meter_provider)
-    return Telemetry(tracer, instruments, base_url, global_tracer=tracer_provider is None)
+    return Telemetry(
+        tracer,
+        instruments,
+        base_url,
+        global_tracer=tracer_provider is None,
+        global_meter=meter_provider is None,
+    )
 
 
 def _tracing(
@@ -185,7 +191,9 @@ class Telemetry:
     __slots__ = (
         "_attributes",
         "_global",
+        "_global_meter",
         "_parent",
+        "_providers_set",
         "_suppressed",
         "_tracer",
         "_url",
@@ -200,10 +208,14 @@ class Telemetry:
         base_url: str,
         *,
         global_tracer: bool = False,
+        global_meter: bool = False,
     ) -> None:
         self._tracer = tracer
-        # The global provider's tracer: a no-op until a provider is set.
+        # The global providers' tracer and instruments: no-ops until one is set.
         self._global = global_tracer
+        self._global_meter = global_meter
+        # Whether the global providers are set, read quickly (None: ask the getters).
+        self._providers_set = otel_providers_set()
         self.instruments = instruments
         url = httpx.URL(base_url)
         port = url.port or (443 if url.scheme == "https" else 80)
@@ -219,20 +231,26 @@ class Telemetry:
         self._parent: object = None
         self._suppressed: otel_context.Context | None = None
 
-    def start(self, route: Route) -> CallTrace:
+    def start(self, route: Route, instrumentable: bool = True) -> CallTrace | None:
         """Start a call's span and make it current, with generic HTTP instrumentation off.
 
-        ``CallTrace.end`` must follow, in the same task.
+        ``CallTrace.end`` must follow, in the same task. ``None`` when there is
+        nothing to do: no provider is set (the span and the metric would be
+        no-ops) and no generic instrumentation can see the wire's requests
+        (``instrumentable`` false: ``Wire.instrumentable``).
         """
+        tracing, metering = self._providers()
+        if not (tracing or metering or instrumentable):
+            return None
         attributes = self._attributes.get(route.name)
         if attributes is None:
             attributes = self._attributes[route.name] = self._route_attributes(route)
-        if self._global and type(trace.get_tracer_provider()) is trace.ProxyTracerProvider:
+        if tracing:
+            span = self._tracer.start_span(route.name, kind=_CLIENT, attributes=attributes[0])
+        else:
             # No provider is set: the proxy's no-op tracer would make a span
             # that records nothing (looking up the current one to say so).
-            span: Span = _INVALID_SPAN
-        else:
-            span = self._tracer.start_span(route.name, kind=_CLIENT, attributes=attributes[0])
+            span = _INVALID_SPAN
         parent = otel_context.get_current()
         if parent is self._parent and self._suppressed is not None:
             context = self._suppressed  # contexts are immutable: the same one serves
@@ -243,6 +261,15 @@ class Telemetry:
             context = trace.set_span_in_context(span, context)
         token = otel_context.attach(context)
         return CallTrace(self, attributes[1], span, token)
+
+    def _providers(self) -> tuple[bool, bool]:
+        """Whether this client's spans, and its metrics, go to a provider."""
+        if self._providers_set is not None:
+            tracer_set, meter_set = self._providers_set()
+        else:
+            tracer_set = type(trace.get_tracer_provider()) is not trace.ProxyTracerProvider
+            meter_set = True  # cannot tell: record
+        return tracer_set or not self._global, meter_set or not self._global_meter
 
     def _route_attributes(self, route: Route) -> tuple[dict[str, AttributeValue], dict[str, str]]:
         span: dict[str, AttributeValue] = {

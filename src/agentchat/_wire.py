@@ -107,6 +107,12 @@ class Wire(Protocol):
     ``httpx.ReadTimeout(no_answer_within(timeout.attempt))`` (or
     ``ConnectTimeout`` when nothing was sent). For any other wire the
     pipeline bounds the attempt with a cancel scope.
+
+    A wire whose requests no generic OpenTelemetry instrumentation can see
+    sets ``instrumentable`` false (pyreqwest; an aiohttp session without
+    trace configs): with no provider set either, a call then skips telemetry
+    altogether. Without the attribute a wire counts as instrumentable, and
+    each call keeps generic instrumentation out of its requests.
     """
 
     async def send(
