@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import math
 import ssl
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
@@ -135,7 +136,14 @@ class AiohttpWire:
         key = (attempt, timeout.phases.connect, read)
         converted = self._timeouts.get(key)
         if converted is None:
-            converted = aiohttp.ClientTimeout(total=key[0], sock_connect=key[1], sock_read=key[2])
+            converted = aiohttp.ClientTimeout(
+                total=key[0],
+                sock_connect=key[1],
+                sock_read=key[2],
+                # Exact: aiohttp rounds a bound of 5 s or more up to a whole
+                # second of the loop's clock, and the attempt's is documented.
+                ceil_threshold=math.inf,
+            )
             if len(self._timeouts) < 64:  # per-call timeouts are few; never grow unbounded
                 self._timeouts[key] = converted
         return converted
