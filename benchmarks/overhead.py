@@ -9,7 +9,11 @@ alternating so machine noise hits all alike:
   (limiter, token injection, retry bookkeeping, the wire, status handling);
 - ``+ JSON decode``: the same and the body decoded;
 - ``get_chat_list()``: the whole method: validation, the pipeline, decoding and
-  structuring into typed models.
+  structuring into typed models;
+- ``json.loads only`` and ``no wire``: the body decoded by hand, against the
+  whole method on a wire with no HTTP stack (it answers at once, bounds its
+  attempts itself and no instrumentation sees it, like the pyreqwest wire):
+  the library's own cost per call, whatever the wire.
 
 The differences are the library's own cost per call; ``--profile`` prints where
 the whole method spends its time (cProfile, top functions).
@@ -38,6 +42,7 @@ import httpx
 from agentchat import AsyncAgentChat
 from agentchat._response import decode
 from agentchat._routes import GET_CHAT_LIST
+from agentchat._wire import Reply
 
 BASE_URL = "http://127.0.0.1:9"
 TOKEN = "bench-token-0000000000000000"  # noqa: S105 - a fake server's token
@@ -105,11 +110,38 @@ async def whole_method(calls: int) -> float:
         return await _timed(calls, chat.get_chat_list)
 
 
+class _NullWire:
+    """A wire with no HTTP stack: every request gets the chat list at once."""
+
+    bounds_attempt = True  # nothing to bound: no cancel scope per attempt
+    instrumentable = False  # no generic instrumentation sees it
+
+    async def send(self, *_: object) -> Reply:
+        return Reply(200, "OK", {"Content-Type": "application/json"}, CHATS)
+
+
+async def json_only(calls: int) -> float:
+    async def step() -> object:
+        return json.loads(CHATS)
+
+    return await _timed(calls, step)
+
+
+async def no_wire(calls: int) -> float:
+    async with _library() as chat:
+        pipeline = chat._core.pipeline
+        assert pipeline is not None  # the client is open
+        pipeline.http = _NullWire()  # logged on: every call from here on
+        return await _timed(calls, chat.get_chat_list)
+
+
 MEASURES: dict[str, Callable[[int], Awaitable[float]]] = {
     "raw httpx": raw_httpx,
     "pipeline only": pipeline_only,
     "+ JSON decode": pipeline_and_decode,
     "get_chat_list()": whole_method,
+    "json.loads only": json_only,
+    "no wire": no_wire,
 }
 
 
@@ -131,6 +163,8 @@ def format_table(us: dict[str, float]) -> str:
         f"structuring into models: {us['get_chat_list()'] - us['+ JSON decode']:+.1f} µs/call; "
         f"library/raw-httpx throughput {raw / us['get_chat_list()']:.2f}x"
     )
+    own = us["no wire"] - us["json.loads only"]
+    lines.append(f"the library's own cost per call, wire excluded: {own:.1f} µs over json.loads")
     return "\n".join(lines)
 
 
