@@ -56,14 +56,18 @@ def no_proxy_variables(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # On the aiohttp and pyreqwest transports (``AGENTCHAT_TRANSPORT=aiohttp`` or
 # ``pyreqwest``; asyncio only) trio cases are deselected, as are the tests marked
-# ``httpx_only``; respx answers them through a loopback bridge (``tests/bridge.py``).
+# ``httpx_only`` (about httpx itself, or the same whatever the transport: run once,
+# on the default run); respx answers them through a loopback bridge (``tests/bridge.py``).
 TRANSPORT = fakes.TRANSPORT
 BRIDGED = TRANSPORT in ("aiohttp", "pyreqwest")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "httpx_only: about httpx itself (its client, transports or exceptions)"
+        "markers",
+        "httpx_only: run on the default transport only: about httpx itself (its client, "
+        "transports or exceptions), or the same on every transport (no wire is opened, "
+        "or the test picks its transports itself)",
     )
 
 

@@ -13,6 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.httpx_only  # the benchmark picks its transports itself
+
 ROOT = Path(__file__).resolve().parent.parent
 #: Generous: the smoke run takes about a second.
 TIMEOUT = 60.0

@@ -13,8 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
+import pytest
 from radon.complexity import cc_visit
 from radon.visitors import Class, Function
+
+pytestmark = pytest.mark.httpx_only  # no wire: the source, the same on every transport
 
 #: The most branches a client function may have.
 MAX_COMPLEXITY: Final = 15

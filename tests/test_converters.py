@@ -19,6 +19,8 @@ from agentchat.models.exports import ExportRow
 
 from .strategies import DATETIMES, EXTRA_VALUES, JSON_VALUES, TEXT, model_classes, response_key
 
+pytestmark = pytest.mark.httpx_only  # no wire: the converters, the same on every transport
+
 LENIENT = make_converter()
 STRICT = make_converter(strict=True)
 

@@ -20,6 +20,8 @@ from agentchat._converters import make_converter
 from agentchat._csv import _compiled_rows_builder, _field_for, _lines, parse_export
 from agentchat.models.exports import ChatExport, ExportRow
 
+pytestmark = pytest.mark.httpx_only  # no wire: the CSV reader, the same on every transport
+
 LENIENT = make_converter()
 STRICT = make_converter(strict=True)
 BOM = b"\xef\xbb\xbf"

@@ -21,6 +21,8 @@ from agentchat._wire import Reply
 
 from .strategies import JSON_VALUES
 
+pytestmark = pytest.mark.httpx_only  # no wire: the decoder, the same on every transport
+
 ENCODINGS: Final = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le")
 
 

@@ -29,6 +29,8 @@ from agentchat.simulator._context import MANAGER_ONLY
 
 from .strategies import ENDPOINTS
 
+pytestmark = pytest.mark.httpx_only  # no wire: the docstrings, the same on every transport
+
 #: What each retry class means, in the one sentence every endpoint docstring uses.
 MEANING: Final[dict[Retry, str]] = {
     Retry.READ: "changes nothing; retried after connection failures, timeouts, 429 and 502-504.",

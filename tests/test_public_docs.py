@@ -24,6 +24,8 @@ import pytest
 import agentchat
 from agentchat import _exceptions
 
+pytestmark = pytest.mark.httpx_only  # no wire: the API's docs, the same on every transport
+
 SRC = Path(__file__).resolve().parents[1] / "src"
 PUBLIC: dict[str, Any] = {name: getattr(agentchat, name) for name in agentchat.__all__}
 CLASSES = sorted(name for name, obj in PUBLIC.items() if inspect.isclass(obj))

@@ -26,6 +26,8 @@ from .redis_server import (
     required_executable,
 )
 
+pytestmark = pytest.mark.httpx_only  # no wire: the Redis harness, the same on every transport
+
 
 def raw_ping(port: int) -> bytes:
     """PING in RESP over a plain socket: what a server answers, byte for byte."""

@@ -44,6 +44,8 @@ from agentchat._retry import (
 from agentchat._routes import Route
 from agentchat._wire import BodyTooLarge, Reply
 
+pytestmark = pytest.mark.httpx_only  # no wire: the decision table, the same on every transport
+
 #: One route of each retry class, all taking a session.
 READ: Final = routes.GET_CHAT_LIST
 IDEMPOTENT: Final = routes.CLOSE_CHAT
