@@ -186,11 +186,23 @@ def _simulate(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         anyio.run(_serve_until_stopped, serve, sim, sock)
-    except KeyboardInterrupt:
-        pass  # Ctrl+C: the summary below, and a clean exit
+    except BaseException as exc:
+        if not _interrupted(exc):
+            raise
+        # Ctrl+C or SIGTERM: the summary below, and a clean exit. (uvicorn raises
+        # the signal it caught again as it returns: SIGTERM's KeyboardInterrupt
+        # then comes out of the server's task group, inside an exception group.)
     finally:
         print(served(sim), flush=True)
     return 0
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """A ``KeyboardInterrupt``, alone or all that an exception group holds."""
+    inner = getattr(exc, "exceptions", None)
+    if inner is None:
+        return isinstance(exc, KeyboardInterrupt)
+    return all(_interrupted(one) for one in inner)
 
 
 def served(sim: Any) -> str:

@@ -11,6 +11,7 @@ import contextlib
 import os
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -401,8 +402,11 @@ def test_an_unknown_endpoint_in_error_rate_is_a_usage_error(
     assert "unknown endpoint 'SendMessages'" in capsys.readouterr().err
 
 
-def test_stopping_prints_what_was_served() -> None:
-    """The server's side of a client's promises: requests and logons, when it stops."""
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl+C"])
+def test_stopping_prints_what_was_served(stop: signal.Signals) -> None:
+    """The server's side of a client's promises: requests and logons, when it stops;
+    and it stops cleanly, by a service manager's SIGTERM as by Ctrl+C: exit 0, no
+    traceback (uvicorn raises the signal it caught again as it returns)."""
     with simulate("--one-session-per-agent") as (process, url):
         accounts = credentials(process)
         email, password = accounts["agent"]
@@ -414,8 +418,10 @@ def test_stopping_prints_what_was_served() -> None:
                 timeout=5,
             )
             assert logon.status_code == 200
-        process.terminate()
-        stdout, _ = process.communicate(timeout=STARTUP_TIMEOUT)
+        process.send_signal(stop)
+        stdout, stderr = process.communicate(timeout=STARTUP_TIMEOUT)
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr, stderr
     last = stdout.strip().splitlines()[-1]
     assert last.startswith("stopped after "), stdout
     assert "AgentLogon 2" in last
