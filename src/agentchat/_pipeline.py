@@ -39,7 +39,7 @@ import httpx
 
 from ._exceptions import APITimeoutError, OutcomeUnknownError
 from ._redaction import Secret, redact
-from ._retry import Outcome, Raise, Relogon, Retry, Return, decide
+from ._retry import Outcome, Raise, Relogon, Retry, Return, decide, succeeded
 from ._routes import Route
 from ._telemetry import CallTrace, Telemetry
 from ._wire import BodyTooLarge, Reply, Wire, accept_encoding, no_answer_within
@@ -243,13 +243,7 @@ class Pipeline:
         relogged = False
         while True:
             outcome, generation = await self._attempt(request, options, timeouts, state)
-            if (
-                type(outcome) is Reply
-                and 200 <= outcome.status_code < 300
-                and not outcome.undecodable
-            ):
-                # The common case, decided without ``decide()`` (which says the
-                # same): a whole 2xx answer is the call's result.
+            if succeeded(outcome):  # the common case, without the rest of decide()
                 if route.session:
                     assert self.auth is not None
                     self.auth.touch()
@@ -264,8 +258,7 @@ class Pipeline:
                 jitter=CLOCK.jitter(),
                 url=request.url,
             )
-            if isinstance(decision, Return):
-                return decision.reply
+            assert not isinstance(decision, Return)  # a success was returned above
             if isinstance(decision, Raise):
                 raise decision.error from decision.cause
             if isinstance(decision, Relogon):

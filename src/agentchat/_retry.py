@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import email.utils
 from datetime import datetime, timezone
-from typing import Final
+from typing import Final, TypeGuard
 
 import attrs
 import httpx
@@ -57,6 +57,7 @@ __all__ = [
     "backoff",
     "decide",
     "retry_after",
+    "succeeded",
     "transport_error",
 ]
 
@@ -109,6 +110,12 @@ class Raise:
 Decision = Return | Retry | Relogon | Raise
 
 
+def succeeded(outcome: Outcome) -> TypeGuard[Reply]:
+    """Whether ``outcome`` is the call's result: a whole 2xx answer, its body
+    decoded. The pipeline returns it at once; ``decide`` says ``Return``."""
+    return type(outcome) is Reply and 200 <= outcome.status_code < 300 and not outcome.undecodable
+
+
 def decide(
     route: Route,
     outcome: Outcome,
@@ -137,11 +144,11 @@ def decide(
         if retryable and retries_left:
             return Retry(backoff(attempt, jitter), error)
         return Raise(error, outcome)
-    if 200 <= outcome.status_code < 300:
-        if outcome.undecodable:
-            problem = "does not match its Content-Encoding"
-            return Raise(format_error(route, outcome, problem, url))
+    if succeeded(outcome):
         return Return(outcome)
+    if 200 <= outcome.status_code < 300:  # undecodable
+        problem = "does not match its Content-Encoding"
+        return Raise(format_error(route, outcome, problem, url))
     if route.session and session_rejected(outcome):
         if relogged:
             message = f"{route.name}: the session was rejected again right after a re-logon"
