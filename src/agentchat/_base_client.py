@@ -14,7 +14,7 @@ import logging
 import os
 import ssl
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -407,15 +407,17 @@ class ClientBase:
             )
         return core.pipeline, core.session
 
-    async def _send(
+    def _send(
         self,
         route: Route,
         *,
         params: Mapping[str, str] | None = None,
         body: Any = None,
-    ) -> Reply:
+    ) -> Awaitable[Reply]:
+        """The pipeline's call of ``route``, for the caller to await (no coroutine
+        of its own in between: one frame less on every call)."""
         pipeline, _ = self._open_core()
-        return await pipeline.call(route, self._options, params=params, body=body)
+        return pipeline.call(route, self._options, params=params, body=body)
 
     async def _request(
         self,
@@ -425,8 +427,7 @@ class ClientBase:
         params: Mapping[str, str] | None = None,
         body: Any = None,
     ) -> T:
-        pipeline, _ = self._open_core()  # not through _send: one coroutine less per call
-        response = await pipeline.call(route, self._options, params=params, body=body)
+        response = await self._send(route, params=params, body=body)
         return parse(self._core.converter, route, response, result)
 
     async def _claim(self, chat_id: int) -> bool:

@@ -143,14 +143,16 @@ class Session:
         return None
 
     async def token(self) -> tuple[Secret, int]:
+        ready = self.current()
+        if ready is not None:
+            return ready
         if self._failed is not None:
             raise LogonError(
                 f"the session has ended: {self._failed} (agent_logon() logs on again)"
             ) from self._failed
-        if self._token is None or self._rejected == self._generation:
-            # No token, or one the server rejected: wait for the re-logon in
-            # progress (or make it), never send the dead one.
-            await self.relogon(self._generation)
+        # No token, or one the server rejected: wait for the re-logon in
+        # progress (or make it), never send the dead one.
+        await self.relogon(self._generation)
         assert self._token is not None
         return self._token, self._generation
 
