@@ -44,6 +44,7 @@ from ._wire import (
     decoded_reply,
     json_body,
     no_answer_within,
+    one_step_length,
     plain,
     plain_headers,
 )
@@ -156,15 +157,15 @@ def _yarl_url(url: str, query: Mapping[str, str | Secret]) -> yarl.URL:
 async def _read(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
     """The whole body, counted as it arrives: past ``max_bytes`` the connection is closed.
 
-    A body with a ``Content-Length`` that fits (and no ``Transfer-Encoding``,
-    which would frame it instead) is read in one step: aiohttp's parser hands
-    over no more than that length. Any other is counted chunk by chunk.
+    A body of a length that fits (``one_step_length``) is read in one step:
+    aiohttp's parser hands over no more than that length. Any other is counted
+    chunk by chunk.
     """
-    length = response.content_length
-    if length is not None and length > max_bytes:
+    if (response.content_length or 0) > max_bytes:
         response.close()
         raise BodyTooLarge(response.status, max_bytes)
-    if length is not None and "Transfer-Encoding" not in response.headers:
+    headers = response.headers
+    if one_step_length(headers.get("Content-Length"), headers.get("Transfer-Encoding")) is not None:
         return await response.read()
     chunks: list[bytes] = []
     size = 0

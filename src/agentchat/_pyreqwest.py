@@ -59,6 +59,7 @@ from ._wire import (
     declared_length,
     decoded_reply,
     json_body,
+    one_step_length,
     plain,
     plain_headers,
 )
@@ -185,23 +186,20 @@ def _url(url: str, query: Mapping[str, str | Secret]) -> Url:
 async def _read(response: Response, max_bytes: int) -> bytes:
     """The whole body, counted as it arrives: past ``max_bytes`` the connection is closed.
 
-    A body whose ``Content-Length`` fits (and no ``Transfer-Encoding``, which
-    would frame it instead) is read in one step: hyper hands over no more than
-    that length. Any other is read chunk by chunk (``read(n)``
-    would allocate ``n`` bytes at once, each time). Leaving the streamed
-    response unread closes its connection (hyper never hands back a connection
-    whose answer was not read to its end).
+    A body of a length that fits (``one_step_length``) is read in one step:
+    hyper hands over no more than that length. Any other is read chunk by chunk
+    (``read(n)`` would allocate ``n`` bytes at once, each time). Leaving the
+    streamed response unread closes its connection (hyper never hands back a
+    connection whose answer was not read to its end).
     """
     try:
         length = response.get_header("Content-Length")
-        if length is not None and response.get_header("Transfer-Encoding") is not None:
-            length = None  # framed by its coding: counted as it arrives
+        coding = response.get_header("Transfer-Encoding")
     except ValueError:  # not visible ASCII: read as unsized
-        length = None
-    declared = declared_length(length)
-    if declared > max_bytes:
+        length = coding = None
+    if declared_length(length) > max_bytes:
         raise BodyTooLarge(response.status, max_bytes)
-    if length is not None and str(declared) == length.strip():  # one plain length
+    if one_step_length(length, coding) is not None:
         return bytes(await response.bytes())
     reader = response.body_reader
     chunks: list[Any] = []

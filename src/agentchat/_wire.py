@@ -43,6 +43,7 @@ __all__ = [
     "decoded_reply",
     "json_body",
     "no_answer_within",
+    "one_step_length",
     "plain",
     "plain_headers",
 ]
@@ -201,6 +202,21 @@ def declared_length(value: str | None) -> int:
         return 0
     value = value.split(",")[0].strip()
     return int(value) if value.isascii() and value.isdigit() and len(value) < 20 else 0
+
+
+def one_step_length(content_length: str | None, transfer_encoding: str | None) -> int | None:
+    """The length of a body a wire may read in one step, or ``None``: count it
+    as it arrives.
+
+    Only a ``Content-Length`` of one plain number, with no ``Transfer-Encoding``:
+    a coding frames the body instead of a length (RFC 9112, 6.3), and a wire
+    that trusted a small length beside an endless chunked body would read all of
+    it (the hostile server ``length-and-chunked``).
+    """
+    if content_length is None or transfer_encoding is not None:
+        return None
+    text = content_length.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 20 else None
 
 
 def decoded_reply(
