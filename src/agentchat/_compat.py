@@ -19,12 +19,12 @@ import cattrs
 import httpx
 
 __all__ = [
-    "otel_providers_set",
     "HTTP_LOGGERS",
     "cattrs_optional_inner",
     "disable_aiohttp_resend",
     "has_attrs_generated_init",
     "install_pool",
+    "otel_providers_set",
     "pool_limit",
     "pyreqwest_connect_failed",
     "suppression_keys",

@@ -190,8 +190,8 @@ class Telemetry:
 
     __slots__ = (
         "_attributes",
-        "_global",
         "_global_meter",
+        "_global_tracer",
         "_parent",
         "_providers_set",
         "_suppressed",
@@ -212,7 +212,7 @@ class Telemetry:
     ) -> None:
         self._tracer = tracer
         # The global providers' tracer and instruments: no-ops until one is set.
-        self._global = global_tracer
+        self._global_tracer = global_tracer
         self._global_meter = global_meter
         # Whether the global providers are set, read quickly (None: ask the getters).
         self._providers_set = otel_providers_set()
@@ -269,7 +269,7 @@ class Telemetry:
         else:
             tracer_set = type(trace.get_tracer_provider()) is not trace.ProxyTracerProvider
             meter_set = True  # cannot tell: record
-        return tracer_set or not self._global, meter_set or not self._global_meter
+        return tracer_set or not self._global_tracer, meter_set or not self._global_meter
 
     def _route_attributes(self, route: Route) -> tuple[dict[str, AttributeValue], dict[str, str]]:
         span: dict[str, AttributeValue] = {
