@@ -15,6 +15,7 @@ be set once per process.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -106,6 +107,13 @@ class Otel:
 
 @pytest.fixture
 def otel() -> Iterator[Otel]:
+    with instrumented() as found:
+        yield found
+
+
+@contextlib.contextmanager
+def instrumented() -> Iterator[Otel]:
+    """The SDK's providers, and the httpx and aiohttp-client instrumentations on."""
     exporter = InMemorySpanExporter()
     tracer_provider = TracerProvider(shutdown_on_exit=False)
     tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -429,6 +437,28 @@ async def test_generic_instrumentation_records_none_of_the_librarys_requests(
         generic = otel.generic_spans()
         assert len(generic) == 1, [attributes(s) for s in generic]
         exported = otel.exported()
+        for secret in (PASSWORD, API_KEY, "SessionToken", *issued_tokens(server)):
+            assert secret not in exported
+
+
+async def test_instrumentation_switched_on_later_records_none_of_the_clients_requests() -> None:
+    """With no provider set, a call on a wire no generic instrumentation can see
+    (``Wire.instrumentable`` false: pyreqwest, or an aiohttp session made while
+    aiohttp-client's instrumentation was off) skips the suppression context.
+    The real instrumentations, switched on while such a client is open, must
+    still see none of its requests: aiohttp-client's trace config is never added
+    to the session, and httpx's wire, which any later patch reaches, keeps the
+    suppression."""
+    async with serve() as server:
+        async with make_client(server, None) as chat:
+            await chat.get_chat_list()  # the wire is made with every instrumentation off
+            with instrumented() as otel:
+                await plain_request(server)
+                await chat.get_chat_list()
+                await chat.keep_alive()
+                generic = otel.generic_spans()
+                exported = otel.exported()
+        assert len(generic) == 1, [attributes(s) for s in generic]  # plain_request's
         for secret in (PASSWORD, API_KEY, "SessionToken", *issued_tokens(server)):
             assert secret not in exported
 
