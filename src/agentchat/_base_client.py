@@ -48,6 +48,7 @@ from ._redaction import install_log_filter, log_to_stderr, wrap, wrap_url
 from ._response import decode, parse
 from ._routes import Route
 from ._session import Credentials, Session
+from ._slots import Slots, new_slots
 from ._store import SessionStore, Throttle, open_store, session_key
 from ._telemetry import Telemetry, make_telemetry
 from ._wire import Reply, Wire
@@ -74,10 +75,8 @@ logger: Final = logging.getLogger("agentchat")
 #: Seconds an idle connection outlives the keep-alive interval.
 KEEPALIVE_EXPIRY_MARGIN: Final = 15.0
 
-# One limiter per connection pool, so sessions sharing a pool share its slots.
-_POOL_LIMITERS: weakref.WeakKeyDictionary[httpx.AsyncClient, anyio.CapacityLimiter] = (
-    weakref.WeakKeyDictionary()
-)
+# One set of slots per connection pool, so sessions sharing a pool share them.
+_POOL_SLOTS: weakref.WeakKeyDictionary[httpx.AsyncClient, Slots] = weakref.WeakKeyDictionary()
 
 install_log_filter()
 
@@ -224,12 +223,12 @@ class ClientBase:
         core.closed_event = anyio.Event()
         try:
             async with AsyncExitStack() as stack:
-                wire, limiter, core.pool = await _open_wire(core.config, stack)
+                wire, slots, core.pool = await _open_wire(core.config, stack)
                 core.pipeline = Pipeline(
                     http=wire,
                     base_url=core.config.base_url,
                     version=core.config.version,
-                    limiter=limiter,
+                    slots=slots,
                     max_response_bytes=core.config.max_response_bytes,
                     api_key=core.config.api_key,
                     telemetry=core.telemetry,
@@ -508,10 +507,8 @@ def _keepalive_expiry(keep_alive_interval: float | None, default: float) -> floa
     return max(default, keep_alive_interval + KEEPALIVE_EXPIRY_MARGIN)
 
 
-async def _open_wire(
-    config: Config, stack: AsyncExitStack
-) -> tuple[Wire, anyio.CapacityLimiter, LeanPool | None]:
-    """The wire the client sends on, the limiter of its pool's slots, and its
+async def _open_wire(config: Config, stack: AsyncExitStack) -> tuple[Wire, Slots, LeanPool | None]:
+    """The wire the client sends on, its pool's slots, and its
     ``LeanPool`` when it is an httpx client of the library's own.
 
     Closing what the client created is pushed on ``stack``; a caller's own
@@ -529,7 +526,7 @@ async def _open_wire(
             ssl_context=config.ssl_context,
         )
         stack.push_async_callback(close_session, session)
-        return aiohttp_wire, anyio.CapacityLimiter(size), None
+        return aiohttp_wire, new_slots(size), None
     if config.transport == "pyreqwest":
         from ._pyreqwest import KEEPALIVE_EXPIRY as PYREQWEST_EXPIRY
         from ._pyreqwest import close_client, open_pyreqwest_wire
@@ -542,7 +539,7 @@ async def _open_wire(
             ca_certificates=config.ca_certificates,
         )
         stack.push_async_callback(close_client, client)
-        return pyreqwest_wire, anyio.CapacityLimiter(size), None
+        return pyreqwest_wire, new_slots(size), None
     http = config.http_client
     pool = None
     if http is None:
@@ -553,12 +550,12 @@ async def _open_wire(
         stack.push_async_callback(_close_shielded, http)
     wire = HttpxWire(http)
     if config.max_concurrency is not None:
-        return wire, anyio.CapacityLimiter(config.max_concurrency), pool
-    limiter = _POOL_LIMITERS.get(http)
-    if limiter is None:
-        limiter = anyio.CapacityLimiter(pool_limit(http) or DEFAULT_MAX_CONNECTIONS)
-        _POOL_LIMITERS[http] = limiter
-    return wire, limiter, pool
+        return wire, new_slots(config.max_concurrency), pool
+    slots = _POOL_SLOTS.get(http)
+    if slots is None:
+        slots = new_slots(pool_limit(http) or DEFAULT_MAX_CONNECTIONS)
+        _POOL_SLOTS[http] = slots
+    return wire, slots, pool
 
 
 def _own_transport(config: Config, size: int) -> tuple[httpx.AsyncHTTPTransport, LeanPool | None]:

@@ -3,7 +3,7 @@
 ``Pipeline.call()`` is the one path from a client method to the wire and back.
 Each attempt (``_attempt``):
 
-1. waits for a slot in a limiter sized to the connection pool, so thousands of
+1. waits for one of the connection pool's slots (``_slots.py``), so thousands of
    concurrent callers queue cheaply (first come, first served) instead of failing
    with a pool timeout; AgentLogon does not queue (the callers queued may be
    waiting for it);
@@ -41,6 +41,7 @@ from ._exceptions import APITimeoutError, OutcomeUnknownError
 from ._redaction import Secret, redact
 from ._retry import Outcome, Raise, Relogon, Retry, Return, decide, succeeded
 from ._routes import Route
+from ._slots import Slots
 from ._telemetry import CallTrace, Telemetry
 from ._wire import BodyTooLarge, Reply, Wire, accept_encoding, no_answer_within
 
@@ -162,7 +163,8 @@ class Pipeline:
     http: Wire
     base_url: str
     version: str
-    limiter: anyio.CapacityLimiter
+    #: The pool's slots (``_slots.py``): one per request on the wire.
+    slots: Slots
     max_response_bytes: int
     api_key: Secret | None = None
     auth: Authenticator | None = None
@@ -306,16 +308,12 @@ class Pipeline:
         generation = 0
         if self.throttle is not None:
             await self.throttle()  # before the slot: a call waiting here holds none
-        if options.queue:
-            # A free slot is taken without a trip through the event loop
-            # (anyio's acquire() always yields once); with none free, the call
-            # queues first come, first served.
-            try:
-                self.limiter.acquire_on_behalf_of_nowait(state)
-            except anyio.WouldBlock:
-                if self.telemetry is not None:
-                    self.telemetry.queued(route)
-                await self.limiter.acquire_on_behalf_of(state)
+        # A free slot is taken without a trip through the event loop; with
+        # none free, the call queues first come, first served (``_slots.py``).
+        if options.queue and not self.slots.try_acquire():
+            if self.telemetry is not None:
+                self.telemetry.queued(route)
+            await self.slots.acquire()
         try:
             if route.session:
                 assert self.auth is not None
@@ -347,7 +345,7 @@ class Pipeline:
             state.in_flight = False  # from here on, nothing of this call is on the wire
         finally:
             if options.queue:
-                self.limiter.release_on_behalf_of(state)
+                self.slots.release()
         return outcome, generation
 
     async def _bounded(
