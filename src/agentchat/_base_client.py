@@ -548,7 +548,10 @@ async def _open_wire(config: Config, stack: AsyncExitStack) -> tuple[Wire, Slots
             transport, pool = _own_transport(config, size)
         http = httpx.AsyncClient(transport=transport, timeout=config.options.timeout.phases)
         stack.push_async_callback(_close_shielded, http)
-    wire = HttpxWire(http)
+        # The library's own client: its requests go to its transport straight.
+        wire = HttpxWire(http, direct=transport)
+    else:
+        wire = HttpxWire(http)
     if config.max_concurrency is not None:
         return wire, new_slots(config.max_concurrency), pool
     slots = _POOL_SLOTS.get(http)

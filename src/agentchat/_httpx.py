@@ -3,12 +3,20 @@
 Requests go through an ``httpx.AsyncClient``: the one the library creates (on
 the lean pool of ``_httpx_pool.py``) or the caller's, whose headers, cookies,
 auth, hooks and mounts all apply. Redirects are never followed.
+
+On the client the library creates, nobody else's hooks, auth or mounts can
+apply, so a request goes straight to its transport (``direct``), as the client
+would send it: the client's default headers under the request's, its cookies
+kept and sent back, the phase timeouts in the request's extensions. This skips
+``AsyncClient.send``'s per-request machinery (auth flow, hooks, redirect
+bookkeeping, its response wrapper and its log line).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+import logging
+from collections.abc import AsyncIterable, Mapping
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
@@ -29,6 +37,9 @@ if TYPE_CHECKING:
 
 __all__ = ["HttpxWire"]
 
+#: httpx's own logger: the direct path logs the line its client would.
+_HTTPX_LOGGER: Final = logging.getLogger("httpx")
+
 
 def _httpx_url(url: str, query: Mapping[str, str | Secret]) -> httpx.URL:
     return httpx.URL(url, params={name: plain(value) for name, value in query.items()})
@@ -44,14 +55,34 @@ class HttpxWire:
     password to wherever the server points).
     """
 
-    __slots__ = ("_urls", "client")
+    __slots__ = ("_direct", "_headers", "_urls", "client")
 
     #: httpx's instrumentation can patch any client, at any time (see ``Wire``).
     instrumentable = True
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, *, direct: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        """``direct``: the transport of ``client``, which the library created
+        (nothing of a caller's applies to it): requests are sent to it straight."""
         self.client = client
+        self._direct = direct
         self._urls = URLCache(_httpx_url)
+        # The client's headers under the request's, by the request's mapping
+        # (the pipeline's two: without a body and with JSON), kept alive here.
+        self._headers: dict[int, tuple[Mapping[str, str | Secret], httpx.Headers]] = {}
+
+    def _merged(self, headers: Mapping[str, str | Secret]) -> httpx.Headers:
+        """The client's default headers under ``headers`` (as ``build_request`` merges them)."""
+        known = self._headers.get(id(headers))
+        if known is not None and known[0] is headers:
+            return known[1]
+        merged = httpx.Headers(self.client.headers)
+        merged.update(plain_headers(headers))
+        if len(self._headers) >= 8:  # the pipeline passes two; anything else is not kept
+            self._headers.clear()
+        self._headers[id(headers)] = (headers, merged)
+        return merged
 
     async def send(
         self,
@@ -63,6 +94,10 @@ class HttpxWire:
         timeout: Timeouts,
         max_bytes: int,
     ) -> Reply:
+        if self._direct is not None:
+            return await self._send_direct(
+                self._direct, method, url, query, headers, body, timeout, max_bytes
+            )
         client = self.client
         request = client.build_request(
             method,
@@ -84,25 +119,82 @@ class HttpxWire:
                 return Reply(status, response.reason_phrase, response.headers, response.content)
             if declared_length(response.headers.get("Content-Length")) > max_bytes:
                 raise BodyTooLarge(status, max_bytes)
-            chunks: list[bytes] = []
-            size = 0
             parts = response.aiter_raw()
             try:
-                async for part in parts:
-                    size += len(part)
-                    if size > max_bytes:
-                        # Closing a response whose body is not read to its end
-                        # closes its connection: it never serves again.
-                        raise BodyTooLarge(status, max_bytes)
-                    chunks.append(part)
+                raw = await _counted(parts, status, max_bytes)
             finally:
                 # A half-read body's generator is closed here, not by the GC.
                 await parts.aclose()  # type: ignore[attr-defined]
         finally:
             await response.aclose()
-        headers = response.headers  # several Content-Encoding lines come joined
-        raw = b"".join(chunks)
-        del chunks
-        return decoded_reply(
-            status, response.reason_phrase, headers, headers.get("Content-Encoding"), raw, max_bytes
+        return _reply(response, raw, max_bytes)
+
+    async def _send_direct(
+        self,
+        transport: httpx.AsyncBaseTransport,
+        method: str,
+        url: str,
+        query: Mapping[str, str | Secret],
+        headers: Mapping[str, str | Secret],
+        body: Any,
+        timeout: Timeouts,
+        max_bytes: int,
+    ) -> Reply:
+        """The request as the library's own client would send it, to its transport."""
+        cookies = self.client.cookies
+        request = httpx.Request(
+            method,
+            self._urls.get(url, query),
+            headers=self._merged(headers),
+            content=json_body(body),
+            cookies=cookies if cookies else None,
+            extensions={"timeout": timeout.phases.as_dict()},
         )
+        response = await transport.handle_async_request(request)
+        if _HTTPX_LOGGER.isEnabledFor(logging.INFO):  # the line httpx's client logs
+            _HTTPX_LOGGER.info(
+                'HTTP Request: %s %s "%s %d %s"',
+                request.method,
+                request.url,
+                response.http_version,
+                response.status_code,
+                response.reason_phrase,
+            )
+        stream = response.stream
+        assert isinstance(stream, httpx.AsyncByteStream)
+        try:
+            if declared_length(response.headers.get("Content-Length")) > max_bytes:
+                raise BodyTooLarge(response.status_code, max_bytes)
+            raw = await _counted(stream, response.status_code, max_bytes)
+        finally:
+            await stream.aclose()
+        if "set-cookie" in response.headers:
+            response.request = request
+            cookies.extract_cookies(response)
+        return _reply(response, raw, max_bytes)
+
+
+async def _counted(parts: AsyncIterable[bytes], status: int, max_bytes: int) -> bytes:
+    """The body's bytes as sent, counted as they arrive: past ``max_bytes``,
+    ``BodyTooLarge`` (the caller closes the response, so its connection: a
+    connection whose answer was not read to its end never serves again)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for part in parts:
+        size += len(part)
+        if size > max_bytes:
+            raise BodyTooLarge(status, max_bytes)
+        chunks.append(part)
+    return b"".join(chunks)
+
+
+def _reply(response: httpx.Response, raw: bytes, max_bytes: int) -> Reply:
+    headers = response.headers  # several Content-Encoding lines come joined
+    return decoded_reply(
+        response.status_code,
+        response.reason_phrase,
+        headers,
+        headers.get("Content-Encoding"),
+        raw,
+        max_bytes,
+    )
