@@ -37,7 +37,15 @@ from agentchat import (
     ServerError,
 )
 from agentchat._redaction import Secret
-from agentchat._wire import URL_CACHE_SIZE, URLCache, _TooLarge, accept_encoding, decode_content
+from agentchat._wire import (
+    HEADER_CACHE_SIZE,
+    URL_CACHE_SIZE,
+    HeaderCache,
+    URLCache,
+    _TooLarge,
+    accept_encoding,
+    decode_content,
+)
 
 from .fakes import EMAIL, PASSWORD
 from .loopback import CHATS, LoopbackServer, serve
@@ -458,6 +466,30 @@ def test_the_url_cache_parses_each_url_once_and_stays_bounded() -> None:
     assert len(cache._urls) == URL_CACHE_SIZE
     cache.get("http://h/api/GetChat", {"ChatID": "0"})  # long evicted: parsed again
     assert built[-1] == ("http://h/api/GetChat", {"ChatID": "0"})
+
+
+def test_the_header_cache_converts_each_of_the_pipeline_s_mappings_once() -> None:
+    built: list[dict[str, str]] = []
+
+    def build(headers: dict[str, str]) -> tuple[tuple[str, str], ...]:
+        built.append(headers)
+        return tuple(headers.items())
+
+    cache = HeaderCache(build)
+    plain_get: dict[str, str | Secret] = {"Accept": "*/*", "apikey": Secret("key-0123")}
+    json_post: dict[str, str | Secret] = {**plain_get, "Content-Type": "application/json"}
+    for _ in range(3):
+        assert cache.get(plain_get) == (("Accept", "*/*"), ("apikey", "key-0123"))
+        assert cache.get(json_post)[-1] == ("Content-Type", "application/json")
+    assert len(built) == 2  # once each, secrets unwrapped
+    # An equal mapping that is another object is converted for itself (the
+    # cache goes by identity, holding the mapping so its id is never reused) ...
+    assert cache.get(dict(plain_get)) == cache.get(plain_get)
+    assert len(built) == 3
+    # ... and mappings made per call do not pile up.
+    for n in range(HEADER_CACHE_SIZE * 3):
+        cache.get({"Accept": str(n)})
+    assert len(cache._built) <= HEADER_CACHE_SIZE
 
 
 @pytest.mark.parametrize("transport", ["aiohttp", "pyreqwest"])

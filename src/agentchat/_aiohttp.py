@@ -39,6 +39,7 @@ from ._exceptions import InvalidRequestError
 from ._redaction import Secret, redact
 from ._wire import (
     BodyTooLarge,
+    HeaderCache,
     Reply,
     URLCache,
     decoded_reply,
@@ -46,7 +47,6 @@ from ._wire import (
     no_answer_within,
     one_step_length,
     plain,
-    plain_headers,
 )
 
 try:
@@ -74,7 +74,7 @@ _MAX_HEADERS: Final = 4096
 class AiohttpWire:
     """Requests through an ``aiohttp.ClientSession`` this client owns."""
 
-    __slots__ = ("_proxy", "_timeouts", "_urls", "session")
+    __slots__ = ("_headers", "_proxy", "_timeouts", "_urls", "session")
 
     #: The attempt's whole bound is aiohttp's ``total`` timeout (see ``Wire``).
     bounds_attempt = True
@@ -89,6 +89,7 @@ class AiohttpWire:
         self.session = session
         self._proxy = proxy
         self._urls = URLCache(_yarl_url)
+        self._headers = HeaderCache(dict)
         self._timeouts: dict[
             tuple[float | None, float | None, float | None], aiohttp.ClientTimeout
         ] = {}
@@ -108,7 +109,7 @@ class AiohttpWire:
                 method,
                 self._urls.get(url, query),
                 data=json_body(body),
-                headers=plain_headers(headers),
+                headers=self._headers.get(headers),
                 timeout=self._timeout(timeout),
                 allow_redirects=False,
                 proxy=self._proxy,

@@ -23,6 +23,7 @@ import httpx
 from ._redaction import Secret
 from ._wire import (
     BodyTooLarge,
+    HeaderCache,
     Reply,
     URLCache,
     declared_length,
@@ -68,20 +69,13 @@ class HttpxWire:
         self.client = client
         self._direct = direct
         self._urls = URLCache(_httpx_url)
-        # The client's headers under the request's, by the request's mapping
-        # (the pipeline's two: without a body and with JSON), kept alive here.
-        self._headers: dict[int, tuple[Mapping[str, str | Secret], httpx.Headers]] = {}
+        # The client's default headers under the request's (as ``build_request``
+        # merges them), for the direct path.
+        self._headers = HeaderCache(self._under_defaults)
 
-    def _merged(self, headers: Mapping[str, str | Secret]) -> httpx.Headers:
-        """The client's default headers under ``headers`` (as ``build_request`` merges them)."""
-        known = self._headers.get(id(headers))
-        if known is not None and known[0] is headers:
-            return known[1]
+    def _under_defaults(self, headers: dict[str, str]) -> httpx.Headers:
         merged = httpx.Headers(self.client.headers)
-        merged.update(plain_headers(headers))
-        if len(self._headers) >= 8:  # the pipeline passes two; anything else is not kept
-            self._headers.clear()
-        self._headers[id(headers)] = (headers, merged)
+        merged.update(headers)
         return merged
 
     async def send(
@@ -145,7 +139,7 @@ class HttpxWire:
         request = httpx.Request(
             method,
             self._urls.get(url, query),
-            headers=self._merged(headers),
+            headers=self._headers.get(headers),
             content=json_body(body),
             cookies=cookies if cookies else None,
             extensions={"timeout": timeout.phases.as_dict()},

@@ -54,6 +54,7 @@ from ._exceptions import InvalidRequestError
 from ._redaction import Secret, redact
 from ._wire import (
     BodyTooLarge,
+    HeaderCache,
     Reply,
     URLCache,
     declared_length,
@@ -61,7 +62,6 @@ from ._wire import (
     json_body,
     one_step_length,
     plain,
-    plain_headers,
 )
 
 try:
@@ -101,7 +101,7 @@ _UNREADABLE: Final = "unreadable"
 class PyreqwestWire:
     """Requests through a ``pyreqwest.client.Client`` this client owns."""
 
-    __slots__ = ("_urls", "client")
+    __slots__ = ("_headers", "_urls", "client")
 
     #: The attempt's whole bound is reqwest's own request timeout (see ``Wire``).
     bounds_attempt = True
@@ -112,6 +112,7 @@ class PyreqwestWire:
     def __init__(self, client: Client) -> None:
         self.client = client
         self._urls = URLCache(_url)
+        self._headers = HeaderCache(HeaderMap)
 
     async def send(
         self,
@@ -124,7 +125,7 @@ class PyreqwestWire:
         max_bytes: int,
     ) -> Reply:
         builder = self.client.request(method, self._urls.get(url, query))
-        builder = builder.headers(plain_headers(headers))
+        builder = builder.headers(self._headers.get(headers))
         if timeout.attempt is not None:
             # reqwest goes on with a request whose call was cancelled (by the
             # pipeline's bound on the attempt, or a deadline) until it ends or

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "TransportName",
     "BodyTooLarge",
+    "HeaderCache",
     "Reply",
     "URLCache",
     "Wire",
@@ -55,6 +56,8 @@ U = TypeVar("U")
 
 #: Parsed URLs a wire keeps: a poller sends the same few URLs again and again.
 URL_CACHE_SIZE: Final = 256
+#: Header mappings a wire keeps converted: the pipeline passes two.
+HEADER_CACHE_SIZE: Final = 8
 
 
 class Reply:
@@ -194,6 +197,31 @@ class URLCache(Generic[U]):
                 del self._urls[next(iter(self._urls))]
             self._urls[key] = parsed
         return parsed
+
+
+class HeaderCache(Generic[U]):
+    """Request headers as a wire sends them, built once per mapping the pipeline passes.
+
+    The pipeline passes one of two mappings, built once per client (without a
+    body, and with JSON): each is unwrapped and converted once, kept by
+    identity along with the mapping itself (so its ``id`` is never reused).
+    """
+
+    __slots__ = ("_build", "_built")
+
+    def __init__(self, build: Callable[[dict[str, str]], U]) -> None:
+        self._build = build
+        self._built: dict[int, tuple[Mapping[str, str | Secret], U]] = {}
+
+    def get(self, headers: Mapping[str, str | Secret]) -> U:
+        known = self._built.get(id(headers))
+        if known is not None and known[0] is headers:
+            return known[1]
+        built = self._build(plain_headers(headers))
+        if len(self._built) >= HEADER_CACHE_SIZE:  # not the pipeline's: not worth keeping
+            self._built.clear()
+        self._built[id(headers)] = (headers, built)
+        return built
 
 
 def declared_length(value: str | None) -> int:
