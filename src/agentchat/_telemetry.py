@@ -231,17 +231,21 @@ class Telemetry:
         self._parent: object = None
         self._suppressed: otel_context.Context | None = None
 
-    def start(self, route: Route, instrumentable: bool = True) -> CallTrace | None:
-        """Start a call's span and make it current, with generic HTTP instrumentation off.
-
-        ``CallTrace.end`` must follow, in the same task. ``None`` when there is
-        nothing to do: no provider is set (the span and the metric would be
-        no-ops) and no generic instrumentation can see the wire's requests
-        (``instrumentable`` false: ``Wire.instrumentable``).
+    def needed(self, instrumentable: bool) -> bool:
+        """Whether a call has anything to do here: a provider is set (for its
+        span or its metric), or generic instrumentation can see the wire's
+        requests (``Wire.instrumentable``) and must be switched off around them.
         """
         tracing, metering = self._providers()
-        if not (tracing or metering or instrumentable):
-            return None
+        return tracing or metering or instrumentable
+
+    def start(self, route: Route) -> CallTrace:
+        """Start a call's span and make it current, with generic HTTP instrumentation off.
+
+        ``CallTrace.end`` must follow, in the same task. Without a tracer
+        provider the span is the no-op one and nothing looks it up.
+        """
+        tracing, _ = self._providers()
         attributes = self._attributes.get(route.name)
         if attributes is None:
             attributes = self._attributes[route.name] = self._route_attributes(route)
