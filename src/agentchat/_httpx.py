@@ -88,23 +88,31 @@ class HttpxWire:
         timeout: Timeouts,
         max_bytes: int,
     ) -> Reply:
+        target = self._urls.get(url, query)
+        content = json_body(body)
         if self._direct is not None:
-            return await self._send_direct(
-                self._direct, method, url, query, headers, body, timeout, max_bytes
+            cookies = self.client.cookies
+            request = httpx.Request(
+                method,
+                target,
+                headers=self._headers.get(headers),
+                content=content,
+                cookies=cookies if cookies else None,
+                extensions={"timeout": timeout.phases.as_dict()},
             )
-        client = self.client
-        request = client.build_request(
-            method,
-            self._urls.get(url, query),
-            content=json_body(body),
-            headers=plain_headers(headers),
-            timeout=timeout.phases,
+            return await self._to_transport(self._direct, request, max_bytes)
+        request = self.client.build_request(
+            method, target, content=content, headers=plain_headers(headers), timeout=timeout.phases
         )
+        return await self._through_client(request, max_bytes)
+
+    async def _through_client(self, request: httpx.Request, max_bytes: int) -> Reply:
+        """``request`` through the client's ``send()``: its hooks, auth and mounts apply."""
         # Streamed and read raw here, so that a body that does not match its
         # Content-Encoding is an answer we can name (with its status), not an
         # httpx.DecodingError from inside send(); and so that the body is
         # counted as it arrives, never read whole past ``max_bytes``.
-        response = await client.send(request, stream=True, follow_redirects=False)
+        response = await self.client.send(request, stream=True, follow_redirects=False)
         status = response.status_code
         try:
             if response.is_stream_consumed:  # an event hook of the caller's read (and decoded) it
@@ -123,27 +131,11 @@ class HttpxWire:
             await response.aclose()
         return _reply(response, raw, max_bytes)
 
-    async def _send_direct(
-        self,
-        transport: httpx.AsyncBaseTransport,
-        method: str,
-        url: str,
-        query: Mapping[str, str | Secret],
-        headers: Mapping[str, str | Secret],
-        body: Any,
-        timeout: Timeouts,
-        max_bytes: int,
+    async def _to_transport(
+        self, transport: httpx.AsyncBaseTransport, request: httpx.Request, max_bytes: int
     ) -> Reply:
-        """The request as the library's own client would send it, to its transport."""
-        cookies = self.client.cookies
-        request = httpx.Request(
-            method,
-            self._urls.get(url, query),
-            headers=self._headers.get(headers),
-            content=json_body(body),
-            cookies=cookies if cookies else None,
-            extensions={"timeout": timeout.phases.as_dict()},
-        )
+        """``request`` straight to the transport of the library's own client, as
+        its ``send()`` would hand it over (the cookies kept, the line logged)."""
         response = await transport.handle_async_request(request)
         if _HTTPX_LOGGER.isEnabledFor(logging.INFO):  # the line httpx's client logs
             _HTTPX_LOGGER.info(
@@ -164,7 +156,7 @@ class HttpxWire:
             await stream.aclose()
         if "set-cookie" in response.headers:
             response.request = request
-            cookies.extract_cookies(response)
+            self.client.cookies.extract_cookies(response)
         return _reply(response, raw, max_bytes)
 
 
