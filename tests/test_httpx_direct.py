@@ -49,6 +49,17 @@ def server(seen: list[httpx.Request]) -> Callable[[httpx.Request], httpx.Respons
     return handle
 
 
+def own_client(seen: list[httpx.Request]) -> AsyncAgentChat:
+    """A client on an httpx client the library creates (around a transport of ours)."""
+    return AsyncAgentChat(
+        EMAIL,
+        PASSWORD,
+        base_url=BASE_URL,
+        transport=httpx.MockTransport(server(seen)),
+        keep_alive_interval=None,
+    )
+
+
 async def calls(chat: AsyncAgentChat) -> None:
     async with chat:
         await chat.get_chat_list()
@@ -69,15 +80,7 @@ def wire_view(request: httpx.Request) -> tuple[object, ...]:
 async def test_the_direct_path_hands_the_transport_what_httpx_s_client_would() -> None:
     direct: list[httpx.Request] = []
     through_client: list[httpx.Request] = []
-    await calls(
-        AsyncAgentChat(
-            EMAIL,
-            PASSWORD,
-            base_url=BASE_URL,
-            transport=httpx.MockTransport(server(direct)),
-            keep_alive_interval=None,
-        )
-    )
+    await calls(own_client(direct))
     async with httpx.AsyncClient(transport=httpx.MockTransport(server(through_client))) as http:
         await calls(
             AsyncAgentChat(
@@ -103,15 +106,7 @@ async def test_the_direct_path_hands_the_transport_what_httpx_s_client_would() -
 async def test_the_direct_path_logs_httpx_s_request_line(caplog: pytest.LogCaptureFixture) -> None:
     seen: list[httpx.Request] = []
     with caplog.at_level(logging.INFO, logger="httpx"):
-        await calls(
-            AsyncAgentChat(
-                EMAIL,
-                PASSWORD,
-                base_url=BASE_URL,
-                transport=httpx.MockTransport(server(seen)),
-                keep_alive_interval=None,
-            )
-        )
+        await calls(own_client(seen))
     lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
     assert len(lines) == len(seen) == 4
     assert lines[1].startswith("HTTP Request: GET https://agentchat.test/api/GetChatList?")
