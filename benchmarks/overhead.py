@@ -13,7 +13,10 @@ alternating so machine noise hits all alike:
 - ``json.loads only`` and ``no wire``: the body decoded by hand, against the
   whole method on a wire with no HTTP stack (it answers at once, bounds its
   attempts itself and no instrumentation sees it, like the pyreqwest wire):
-  the library's own cost per call, whatever the wire.
+  the library's own cost per call, whatever the wire;
+- ``json.loads, 1,000 at once`` and ``no wire, 1,000 at once``: the same with
+  1,000 callers at once on a wire that yields once per request, so that all
+  but the pool's 100 wait for a slot: the library's own cost per queued call.
 
 The differences are the library's own cost per call; ``--profile`` prints where
 the whole method spends its time (cProfile, top functions).
@@ -34,7 +37,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import anyio
 import httpx
@@ -120,6 +123,33 @@ class _NullWire:
         return Reply(200, "OK", {"Content-Type": "application/json"}, CHATS)
 
 
+class _YieldingWire(_NullWire):
+    """The same, but each request lets the other callers run once, as a network would."""
+
+    async def send(self, *_: object) -> Reply:
+        await anyio.lowlevel.checkpoint()
+        return Reply(200, "OK", {"Content-Type": "application/json"}, CHATS)
+
+
+#: Callers at once in the queued measures: ten times the default pool of 100.
+QUEUED: Final = 1000
+
+
+async def _at_once(calls: int, step: Step) -> float:
+    """``calls`` calls by ``QUEUED`` callers at once (each at least one)."""
+    each = max(1, calls // QUEUED)
+
+    async def caller() -> None:
+        for _ in range(each):
+            await step()
+
+    begun = time.perf_counter()
+    async with anyio.create_task_group() as tg:
+        for _ in range(QUEUED):
+            tg.start_soon(caller)
+    return (time.perf_counter() - begun) * calls / (each * QUEUED)
+
+
 async def json_only(calls: int) -> float:
     async def step() -> object:
         return json.loads(CHATS)
@@ -135,6 +165,22 @@ async def no_wire(calls: int) -> float:
         return await _timed(calls, chat.get_chat_list)
 
 
+async def json_queued(calls: int) -> float:
+    async def step() -> object:
+        await anyio.lowlevel.checkpoint()
+        return json.loads(CHATS)
+
+    return await _at_once(calls, step)
+
+
+async def no_wire_queued(calls: int) -> float:
+    async with _library() as chat:
+        pipeline = chat._core.pipeline
+        assert pipeline is not None  # the client is open
+        pipeline.http = _YieldingWire()
+        return await _at_once(calls, chat.get_chat_list)
+
+
 MEASURES: dict[str, Callable[[int], Awaitable[float]]] = {
     "raw httpx": raw_httpx,
     "pipeline only": pipeline_only,
@@ -142,6 +188,8 @@ MEASURES: dict[str, Callable[[int], Awaitable[float]]] = {
     "get_chat_list()": whole_method,
     "json.loads only": json_only,
     "no wire": no_wire,
+    "json.loads, 1,000 at once": json_queued,
+    "no wire, 1,000 at once": no_wire_queued,
 }
 
 
@@ -156,15 +204,17 @@ def measure(calls: int, rounds: int) -> dict[str, float]:
 
 def format_table(us: dict[str, float]) -> str:
     raw = us["raw httpx"]
-    lines = [f"{'':18} {'µs/call':>9} {'vs raw httpx':>13}"]
+    lines = [f"{'':26} {'µs/call':>9} {'vs raw httpx':>13}"]
     for name, value in us.items():
-        lines.append(f"{name:18} {value:9.1f} {value - raw:+12.1f}")
+        lines.append(f"{name:26} {value:9.1f} {value - raw:+12.1f}")
     lines.append(
         f"structuring into models: {us['get_chat_list()'] - us['+ JSON decode']:+.1f} µs/call; "
         f"library/raw-httpx throughput {raw / us['get_chat_list()']:.2f}x"
     )
     own = us["no wire"] - us["json.loads only"]
     lines.append(f"the library's own cost per call, wire excluded: {own:.1f} µs over json.loads")
+    queued = us["no wire, 1,000 at once"] - us["json.loads, 1,000 at once"]
+    lines.append(f"the same with 1,000 callers queued for 100 slots: {queued:.1f} µs")
     return "\n".join(lines)
 
 

@@ -49,7 +49,7 @@ def test_every_benchmark_runs_in_smoke_mode(tmp_path: Path) -> None:
     overhead = json.loads((tmp_path / "overhead.json").read_text(encoding="utf-8"))
     assert set(overhead["us_per_call"]) == {
         "raw httpx", "pipeline only", "+ JSON decode", "get_chat_list()",
-        "json.loads only", "no wire",
+        "json.loads only", "no wire", "json.loads, 1,000 at once", "no wire, 1,000 at once",
     }  # fmt: skip
     assert all(us > 0 for us in overhead["us_per_call"].values())
     found = targets(tmp_path)  # smoke results lack c >= 100: those are missing
