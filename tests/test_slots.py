@@ -135,6 +135,33 @@ async def test_a_waiter_given_a_slot_as_it_is_cancelled_passes_it_on() -> None:
     assert free_slots(slots, 1) == 1
 
 
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_a_waiter_cancelled_as_a_release_passes_over_it_leaves_quietly() -> None:
+    """``Task.cancel`` cancels the waiter's future at once; a release before the
+    task runs again passes over that future, and the task must still end
+    cancelled (not with an error of the queue's), the slot going to the next."""
+    slots = new_slots(1)
+    got: list[str] = []
+
+    async def waiter(name: str) -> None:
+        await slots.acquire()
+        got.append(name)
+        slots.release()
+
+    with anyio.fail_after(BUDGET):
+        assert slots.try_acquire()
+        first = asyncio.create_task(waiter("first"))
+        await settle()
+        second = asyncio.create_task(waiter("second"))
+        await settle()
+        first.cancel()  # its future is cancelled now, its task runs later ...
+        slots.release()  # ... after this release passed over it
+        await asyncio.wait([first, second])
+    assert first.cancelled()  # not a ValueError from the queue
+    assert got == ["second"]
+    assert free_slots(slots, 1) == 1
+
+
 async def test_holders_never_exceed_the_total_and_every_slot_comes_back() -> None:
     """Hundreds of callers, some cancelled while waiting and some while holding."""
     total = 3

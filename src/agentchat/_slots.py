@@ -21,6 +21,7 @@ was cancelled gives it to the next waiter: no slot is lost, none is given twice
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from typing import Protocol
 
@@ -77,7 +78,9 @@ class _AsyncioSlots:
             if waiter.done() and not waiter.cancelled():
                 self.release()  # given a slot as it was cancelled: the next one's
             else:
-                self._waiters.remove(waiter)
+                # Still queued, unless a release meanwhile passed over it.
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
             raise
 
     def release(self) -> None:
