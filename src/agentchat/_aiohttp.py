@@ -47,6 +47,7 @@ from ._wire import (
     no_answer_within,
     one_step_length,
     plain,
+    read_counted,
 )
 
 try:
@@ -168,15 +169,11 @@ async def _read(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
     headers = response.headers
     if one_step_length(headers.get("Content-Length"), headers.get("Transfer-Encoding")) is not None:
         return await response.read()
-    chunks: list[bytes] = []
-    size = 0
-    async for part in response.content.iter_any():
-        size += len(part)
-        if size > max_bytes:
-            response.close()  # not released: the rest of the body is never read
-            raise BodyTooLarge(response.status, max_bytes)
-        chunks.append(part)
-    return b"".join(chunks)
+    try:
+        return await read_counted(response.content.iter_any(), response.status, max_bytes)
+    except BodyTooLarge:
+        response.close()  # not released: the rest of the body is never read
+        raise
 
 
 async def open_aiohttp_wire(

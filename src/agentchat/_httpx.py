@@ -31,6 +31,7 @@ from ._wire import (
     json_body,
     plain,
     plain_headers,
+    read_counted,
 )
 
 if TYPE_CHECKING:
@@ -119,11 +120,9 @@ class HttpxWire:
                 if len(response.content) > max_bytes:
                     raise BodyTooLarge(status, max_bytes)
                 return Reply(status, response.reason_phrase, response.headers, response.content)
-            if declared_length(response.headers.get("Content-Length")) > max_bytes:
-                raise BodyTooLarge(status, max_bytes)
             parts = response.aiter_raw()
             try:
-                raw = await _counted(parts, status, max_bytes)
+                raw = await _body(response, parts, max_bytes)
             finally:
                 # A half-read body's generator is closed here, not by the GC.
                 await parts.aclose()  # type: ignore[attr-defined]
@@ -149,9 +148,7 @@ class HttpxWire:
         stream = response.stream
         assert isinstance(stream, httpx.AsyncByteStream)
         try:
-            if declared_length(response.headers.get("Content-Length")) > max_bytes:
-                raise BodyTooLarge(response.status_code, max_bytes)
-            raw = await _counted(stream, response.status_code, max_bytes)
+            raw = await _body(response, stream, max_bytes)
         finally:
             await stream.aclose()
         if "set-cookie" in response.headers:
@@ -160,18 +157,12 @@ class HttpxWire:
         return _reply(response, raw, max_bytes)
 
 
-async def _counted(parts: AsyncIterable[bytes], status: int, max_bytes: int) -> bytes:
-    """The body's bytes as sent, counted as they arrive: past ``max_bytes``,
-    ``BodyTooLarge`` (the caller closes the response, so its connection: a
-    connection whose answer was not read to its end never serves again)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for part in parts:
-        size += len(part)
-        if size > max_bytes:
-            raise BodyTooLarge(status, max_bytes)
-        chunks.append(part)
-    return b"".join(chunks)
+async def _body(response: httpx.Response, parts: AsyncIterable[bytes], max_bytes: int) -> bytes:
+    """The body of ``response`` from ``parts``: refused by its declared length
+    first, then counted as it arrives (``read_counted``)."""
+    if declared_length(response.headers.get("Content-Length")) > max_bytes:
+        raise BodyTooLarge(response.status_code, max_bytes)
+    return await read_counted(parts, response.status_code, max_bytes)
 
 
 def _reply(response: httpx.Response, raw: bytes, max_bytes: int) -> Reply:

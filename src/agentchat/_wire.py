@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import json
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, Protocol, TypeVar
 
 from ._redaction import Secret
@@ -46,6 +46,7 @@ __all__ = [
     "no_answer_within",
     "one_step_length",
     "plain",
+    "read_counted",
     "plain_headers",
 ]
 
@@ -224,12 +225,16 @@ class HeaderCache(Generic[U]):
         return built
 
 
+def _plain_number(text: str) -> int | None:
+    """``text`` as a Content-Length: plain ASCII digits (fewer than 20), else ``None``."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 20 else None
+
+
 def declared_length(value: str | None) -> int:
     """A Content-Length as a number (0 when absent or unreadable: the reading counts)."""
     if value is None:
         return 0
-    value = value.split(",")[0].strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 20 else 0
+    return _plain_number(value.split(",")[0].strip()) or 0
 
 
 def one_step_length(content_length: str | None, transfer_encoding: str | None) -> int | None:
@@ -243,8 +248,21 @@ def one_step_length(content_length: str | None, transfer_encoding: str | None) -
     """
     if content_length is None or transfer_encoding is not None:
         return None
-    text = content_length.strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 20 else None
+    return _plain_number(content_length.strip())
+
+
+async def read_counted(parts: AsyncIterable[bytes], status: int, max_bytes: int) -> bytes:
+    """A body's bytes as sent, counted as they arrive: past ``max_bytes``,
+    ``BodyTooLarge`` (the wire then closes the response, so its connection: a
+    connection whose answer was not read to its end never serves again)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for part in parts:
+        size += len(part)
+        if size > max_bytes:
+            raise BodyTooLarge(status, max_bytes)
+        chunks.append(part)
+    return b"".join(chunks)
 
 
 def decoded_reply(
