@@ -128,7 +128,7 @@ class _YieldingWire(_NullWire):
 
     async def send(self, *_: object) -> Reply:
         await anyio.lowlevel.checkpoint()
-        return Reply(200, "OK", {"Content-Type": "application/json"}, CHATS)
+        return await super().send()
 
 
 #: Callers at once in the queued measures: ten times the default pool of 100.
@@ -157,12 +157,17 @@ async def json_only(calls: int) -> float:
     return await _timed(calls, step)
 
 
-async def no_wire(calls: int) -> float:
+async def _on(wire: _NullWire, run: Callable[[int, Step], Awaitable[float]], calls: int) -> float:
+    """``get_chat_list()`` made ``calls`` times by ``run``, on ``wire`` once logged on."""
     async with _library() as chat:
         pipeline = chat._core.pipeline
         assert pipeline is not None  # the client is open
-        pipeline.http = _NullWire()  # logged on: every call from here on
-        return await _timed(calls, chat.get_chat_list)
+        pipeline.http = wire  # logged on: every call from here on
+        return await run(calls, chat.get_chat_list)
+
+
+async def no_wire(calls: int) -> float:
+    return await _on(_NullWire(), _timed, calls)
 
 
 async def json_queued(calls: int) -> float:
@@ -174,11 +179,7 @@ async def json_queued(calls: int) -> float:
 
 
 async def no_wire_queued(calls: int) -> float:
-    async with _library() as chat:
-        pipeline = chat._core.pipeline
-        assert pipeline is not None  # the client is open
-        pipeline.http = _YieldingWire()
-        return await _at_once(calls, chat.get_chat_list)
+    return await _on(_YieldingWire(), _at_once, calls)
 
 
 MEASURES: dict[str, Callable[[int], Awaitable[float]]] = {

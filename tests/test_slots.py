@@ -42,20 +42,22 @@ async def settle() -> None:
         await anyio.lowlevel.checkpoint()
 
 
+async def take_and_note(slots: Slots, got: list[object], name: object) -> None:
+    """Take a slot (waiting for it), note who got it, and give it back."""
+    await slots.acquire()
+    got.append(name)
+    slots.release()
+
+
 async def test_waiters_get_slots_in_the_order_they_came() -> None:
     slots = new_slots(1)
-    order: list[int] = []
-
-    async def waiter(number: int) -> None:
-        await slots.acquire()
-        order.append(number)
-        slots.release()
+    order: list[object] = []
 
     with anyio.fail_after(BUDGET):
         assert slots.try_acquire()
         async with anyio.create_task_group() as tg:
             for number in range(20):
-                tg.start_soon(waiter, number)
+                tg.start_soon(take_and_note, slots, order, number)
                 await settle()  # queued before the next one starts
             assert not slots.try_acquire()  # the one slot is held: nobody may jump in
             slots.release()
@@ -75,13 +77,11 @@ async def test_a_free_slot_is_taken_without_waiting_and_none_past_the_total() ->
 
 async def test_a_cancelled_waiter_leaves_the_queue_and_the_next_gets_the_slot() -> None:
     slots = new_slots(1)
-    got: list[str] = []
+    got: list[object] = []
 
     async def waiter(name: str, scope: anyio.CancelScope) -> None:
         with scope:
-            await slots.acquire()
-            got.append(name)
-            slots.release()
+            await take_and_note(slots, got, name)
 
     with anyio.fail_after(BUDGET):
         assert slots.try_acquire()
@@ -105,59 +105,41 @@ async def test_a_cancelled_waiter_leaves_the_queue_and_the_next_gets_the_slot() 
 
 
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
-async def test_a_waiter_given_a_slot_as_it_is_cancelled_passes_it_on() -> None:
+@pytest.mark.parametrize(
+    "cancel_first", [False, True], ids=["given-then-cancelled", "cancelled-then-passed-over"]
+)
+async def test_a_waiter_cancelled_around_a_release_ends_cancelled_and_the_slot_goes_on(
+    cancel_first: bool,
+) -> None:
     """asyncio's own cancellation (``Task.cancel``, as ``asyncio.timeout`` and
-    ``TaskGroup`` do it) lands after the slot changed hands, before the new
-    holder ran: its ``await`` raises, so it must hand the slot on.
+    ``TaskGroup`` do it), on either side of a release, before the waiter runs again.
+
+    - Given, then cancelled: the slot changed hands, then the ``await`` raises:
+      the waiter must hand the slot on.
+    - Cancelled, then passed over: ``Task.cancel`` cancels the waiter's future
+      at once, and the release passes over it: the waiter must still end
+      cancelled (not with an error of the queue's).
 
     (anyio's and trio's cancellations let an await that already completed
     return: the holder runs, and is cancelled at its next checkpoint.)
     """
     slots = new_slots(1)
-    got: list[str] = []
-
-    async def waiter(name: str) -> None:
-        await slots.acquire()
-        got.append(name)
-        slots.release()
+    got: list[object] = []
 
     with anyio.fail_after(BUDGET):
         assert slots.try_acquire()
-        first = asyncio.create_task(waiter("first"))
+        first = asyncio.create_task(take_and_note(slots, got, "first"))
         await settle()
-        second = asyncio.create_task(waiter("second"))
+        second = asyncio.create_task(take_and_note(slots, got, "second"))
         await settle()
-        slots.release()  # to "first" ...
-        first.cancel()  # ... cancelled before it could run
+        if cancel_first:
+            first.cancel()
+            slots.release()
+        else:
+            slots.release()
+            first.cancel()
         await asyncio.wait([first, second])
     assert first.cancelled()
-    assert got == ["second"]
-    assert free_slots(slots, 1) == 1
-
-
-@pytest.mark.parametrize("anyio_backend", ["asyncio"])
-async def test_a_waiter_cancelled_as_a_release_passes_over_it_leaves_quietly() -> None:
-    """``Task.cancel`` cancels the waiter's future at once; a release before the
-    task runs again passes over that future, and the task must still end
-    cancelled (not with an error of the queue's), the slot going to the next."""
-    slots = new_slots(1)
-    got: list[str] = []
-
-    async def waiter(name: str) -> None:
-        await slots.acquire()
-        got.append(name)
-        slots.release()
-
-    with anyio.fail_after(BUDGET):
-        assert slots.try_acquire()
-        first = asyncio.create_task(waiter("first"))
-        await settle()
-        second = asyncio.create_task(waiter("second"))
-        await settle()
-        first.cancel()  # its future is cancelled now, its task runs later ...
-        slots.release()  # ... after this release passed over it
-        await asyncio.wait([first, second])
-    assert first.cancelled()  # not a ValueError from the queue
     assert got == ["second"]
     assert free_slots(slots, 1) == 1
 
