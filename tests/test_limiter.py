@@ -20,9 +20,10 @@ import anyio
 import httpx
 import pytest
 
-from agentchat import AsyncAgentChat, ChatList
+from agentchat import APITimeoutError, AsyncAgentChat, ChatList
 
-from .fakes import EMAIL, PASSWORD
+from .fakes import EMAIL, PASSWORD, TRANSPORT
+from .hostile import serve as serve_hostile
 from .loopback import LoopbackServer, serve
 
 pytestmark = pytest.mark.anyio
@@ -199,3 +200,50 @@ async def test_the_controls_burst_through_the_client_waits_and_succeeds() -> Non
     assert elapsed >= 2 * SLOW_DELAY * 0.99, f"took {elapsed:.2f}s"
     assert server.requests["/api/GetChatList"] == SLOW_CALLS
     assert server.accepted <= POOL
+
+
+async def test_callers_cut_off_behind_a_trickling_server_give_every_slot_back() -> None:
+    """The slots against a raw-socket server that never finishes an answer
+    (``tests/hostile.py``'s ``trickle-head``), on the suite's transport.
+
+    Twenty calls share two slots: two trickle on the wire, eighteen queue, and
+    every one is cut off by its deadline, most while waiting for a slot. If a
+    cancelled waiter kept a slot, or lost one, the KeepAlive after them (the
+    server answers it at once) would wait for a slot for ever.
+
+    It is sent once the attempts' bound has passed: pyreqwest goes on with a
+    cancelled request until then, holding its connection (docs/transports.md),
+    and a KeepAlive sent sooner can time out on reqwest's own pool.
+    """
+    calls = 20
+    bound = 1.0  # timeout=: each attempt's bound
+    timed_out: list[APITimeoutError] = []
+    with serve_hostile("trickle-head") as server:
+        async with AsyncAgentChat(
+            EMAIL,
+            PASSWORD,
+            base_url=server.base_url,
+            transport=TRANSPORT,
+            max_concurrency=2,
+            timeout=bound,
+            keep_alive_interval=None,
+        ) as chat:
+            late = chat.with_options(deadline=0.3, max_retries=0)
+
+            async def one() -> None:
+                try:
+                    await late.get_chat_list()
+                except APITimeoutError as exc:
+                    timed_out.append(exc)
+
+            with anyio.fail_after(TEST_BUDGET):
+                async with anyio.create_task_group() as tg:
+                    for _ in range(calls):
+                        tg.start_soon(one)
+                await anyio.sleep(bound)
+                await chat.keep_alive()
+    assert len(timed_out) == calls
+    assert server.errors == []
+    sent = [request.target.split("?")[0] for request in server.requests]
+    assert sent.count("/api/GetChatList") <= calls
+    assert "/api/KeepAlive" in sent
