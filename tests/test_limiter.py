@@ -22,7 +22,7 @@ import pytest
 
 from agentchat import APITimeoutError, AsyncAgentChat, ChatList
 
-from .fakes import EMAIL, PASSWORD, TRANSPORT
+from .fakes import EMAIL, PASSWORD
 from .hostile import serve as serve_hostile
 from .loopback import LoopbackServer, serve
 
@@ -204,7 +204,8 @@ async def test_the_controls_burst_through_the_client_waits_and_succeeds() -> Non
 
 async def test_callers_cut_off_behind_a_trickling_server_give_every_slot_back() -> None:
     """The slots against a raw-socket server that never finishes an answer
-    (``tests/hostile.py``'s ``trickle-head``), on the suite's transport.
+    (``tests/hostile.py``'s ``trickle-head``), on the suite's transport
+    (``AGENTCHAT_TRANSPORT``).
 
     Twenty calls share two slots: two trickle on the wire, eighteen queue, and
     every one is cut off by its deadline, most while waiting for a slot. If a
@@ -223,7 +224,6 @@ async def test_callers_cut_off_behind_a_trickling_server_give_every_slot_back() 
             EMAIL,
             PASSWORD,
             base_url=server.base_url,
-            transport=TRANSPORT,
             max_concurrency=2,
             timeout=bound,
             keep_alive_interval=None,
