@@ -17,6 +17,13 @@ A cell is bounded even when a client stops its event loop for seconds at a time
 and what it had reported kept (the calls unfinished or not yet made count as
 ``Abandoned`` errors); a new process serves that client's next cell.
 
+On Linux with two CPUs or more, the server runs on one CPU and every client
+process on another (``server.split_cpus``), as in the issue's figures ("server
+on its own core"): left to the scheduler, a client whose work spans two threads
+(pyreqwest's runtime and the event loop) moved by up to 2x from one run to the
+next on the 2-core machine the figures are recorded on. ``--no-pin`` leaves the
+placement to the scheduler; the JSON results say which it was (``placement``).
+
 Clients, each with 100 connections and the raw ones' requests written by hand:
 ``raw-httpx`` (an ``httpx.AsyncClient``), ``raw-httpx2`` (the same with
 ``httpx2``, the fork of httpx that openai-python and Anthropic's SDK moved to),
@@ -63,7 +70,7 @@ import httpx
 from agentchat import AsyncAgentChat
 
 from .chart import CellRecord, render
-from .server import ROOT, package_version, start_server_process
+from .server import ROOT, package_version, pin, split_cpus, start_server_process
 
 __all__ = ["CLIENTS", "OPS", "RATIOS", "RatioRecord", "main", "unavailable"]
 
@@ -486,10 +493,11 @@ class ClientProcess:
     process.
     """
 
-    def __init__(self, kind: str, base_url: str, timeout: float) -> None:
+    def __init__(self, kind: str, base_url: str, timeout: float, cpu: int | None = None) -> None:
         self.kind = kind
         self.base_url = base_url
         self.timeout = timeout
+        self.cpu = cpu
         self._process: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._reader: threading.Thread | None = None
@@ -499,6 +507,8 @@ class ClientProcess:
         warnings = [f"-W{option}" for option in sys.warnoptions]
         command = [sys.executable, *warnings, "-m", "benchmarks.load", "--worker", self.kind]
         command += ["--base-url", self.base_url, "--timeout", str(self.timeout)]
+        if self.cpu is not None:
+            command += ["--cpu", str(self.cpu)]
         self._lines = queue.Queue()
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             command,
@@ -630,11 +640,13 @@ def run_all(
     levels: Sequence[int],
     duration: float,
     timeout: float,
+    cpu: int | None = None,
 ) -> list[CellRecord]:
-    """Every cell: operations, then levels, then the clients in turn (rotating)."""
+    """Every cell: operations, then levels, then the clients in turn (rotating);
+    each client's process on ``cpu`` if given."""
     cells: list[CellRecord] = []
     with contextlib.ExitStack() as stack:
-        processes = {kind: ClientProcess(kind, base_url, timeout) for kind in clients}
+        processes = {kind: ClientProcess(kind, base_url, timeout, cpu) for kind in clients}
         for process in processes.values():
             stack.callback(process.close)
             process.start()  # all at once: they import and log on in parallel
@@ -750,7 +762,11 @@ def format_tables(cells: Sequence[CellRecord], ratio_records: Sequence[RatioReco
 
 
 def _meta(
-    args: argparse.Namespace, levels: Sequence[int], elapsed: float, skipped: dict[str, str]
+    args: argparse.Namespace,
+    levels: Sequence[int],
+    elapsed: float,
+    skipped: dict[str, str],
+    placement: str,
 ) -> dict[str, Any]:
     return {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -775,6 +791,7 @@ def _meta(
         "duration_s": args.duration,
         "timeout_s": args.timeout,
         "levels": list(levels),
+        "placement": placement,
         "smoke": args.smoke,
         "elapsed_s": round(elapsed, 1),
     }
@@ -834,9 +851,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request (10)")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     parser.add_argument("--chart", type=Path, default=None, help="draw a PNG chart here")
+    parser.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="leave the server and the clients to the scheduler\n"
+        "(default on Linux: the server on one CPU, the clients on another)",
+    )
     # A client's own process (started by the parent): runs the cells asked on stdin.
     parser.add_argument("--worker", choices=CLIENTS, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--base-url", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--cpu", type=int, default=None, help=argparse.SUPPRESS)
     return parser
 
 
@@ -846,6 +870,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker is not None:
         if args.base_url is None:
             parser.error("--worker needs --base-url")
+        pin(args.cpu)  # before the client starts any thread of its own
         return asyncio.run(_serve_cells(args.worker, args.base_url, args.timeout))
     if args.duration is None:
         args.duration = 0.2 if args.smoke else 2.0
@@ -859,15 +884,21 @@ def main(argv: list[str] | None = None) -> int:
     if not args.clients:
         print("load: no client can run here", file=sys.stderr)
         return 2
+    cpus = None if args.no_pin else split_cpus()
+    if cpus is None:
+        placement = "left to the scheduler" + (" (--no-pin)" if args.no_pin else "")
+    else:
+        placement = f"server on CPU {cpus[0]}, each client on CPU {cpus[1]}"
     begun = time.perf_counter()
     print(
         f"load: {', '.join(args.clients)}; c={','.join(map(str, levels))}; "
-        f"{args.duration} s per cell, {args.timeout} s per request",
+        f"{args.duration} s per cell, {args.timeout} s per request; {placement}",
         file=sys.stderr,
         flush=True,
     )
+    server_cpu, client_cpu = (None, None) if cpus is None else cpus
     try:
-        with start_server_process() as base_url:
+        with start_server_process(cpu=server_cpu) as base_url:
             cells = run_all(
                 base_url,
                 clients=args.clients,
@@ -875,16 +906,19 @@ def main(argv: list[str] | None = None) -> int:
                 levels=levels,
                 duration=args.duration,
                 timeout=args.timeout,
+                cpu=client_cpu,
             )
     except BenchError as exc:
         print(f"load: {exc} (leave it out with --clients)", file=sys.stderr)
         return 2
     elapsed = time.perf_counter() - begun
     ratio_records = ratios(cells)
-    meta = _meta(args, levels, elapsed, skipped)
+    meta = _meta(args, levels, elapsed, skipped, placement)
     title = f"AgentChat load benchmark, {meta['python']}, {meta['cpus']} CPUs, {meta['date']}"
     print(title)
-    print(f"closed loop, {args.duration} s per cell; latencies of completed requests\n")
+    print(
+        f"closed loop, {args.duration} s per cell; latencies of completed requests; {placement}\n"
+    )
     print(format_tables(cells, ratio_records))
     for kind, why in skipped.items():
         print(f"{kind}: skipped, {why}")

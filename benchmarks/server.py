@@ -4,9 +4,10 @@ It is not what is measured, so it does as little as it can per request: a raw
 ``asyncio.Protocol`` parses the request line, the headers and a
 ``Content-Length`` body (keep-alive, pipelined and partial data handled), checks
 the session token and writes a response precomputed at start-up. It runs in a
-process of its own, so the clients under test get the other core:
+process of its own, so the clients under test get the other core (``--cpu``
+pins it to one CPU, as ``load.py`` does: ``split_cpus()``):
 
-    python -m benchmarks.server [--host 127.0.0.1] [--port 0]
+    python -m benchmarks.server [--host 127.0.0.1] [--port 0] [--cpu N]
 
 prints ``PORT <n>`` once listening and exits cleanly on SIGTERM or SIGINT.
 ``start_server_process()`` does all that from Python and yields the base URL.
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import queue
 import secrets
 import signal
@@ -258,22 +260,55 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--stop-on-eof", action="store_true", help="also stop when stdin reaches end of file"
     )
+    parser.add_argument("--cpu", type=int, default=None, help="run on this CPU only (Linux)")
     args = parser.parse_args(argv)
+    pin(args.cpu)
     asyncio.run(serve(args.host, args.port, stop_on_eof=args.stop_on_eof))
     return 0
 
 
+def split_cpus() -> tuple[int, int] | None:
+    """A CPU for the server and another for the client under test, or None
+    where a process cannot be pinned (not Linux, or fewer than two CPUs allowed).
+
+    Left to the scheduler, the server, the client's event loop and a client's
+    own threads (pyreqwest's runtime) share the two cores of the machine the
+    figures are recorded on as it sees fit, and a client's throughput moves by
+    up to 2x from one placement to the next. Pinned, each side has a core of
+    its own for the whole run, whatever the client.
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    allowed = sorted(os.sched_getaffinity(0))
+    if len(allowed) < 2:
+        return None
+    return allowed[0], allowed[1]
+
+
+def pin(cpu: int | None) -> None:
+    """Run this process (and the threads it starts from now on) on ``cpu`` only."""
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+
+
 @contextmanager
 def start_server_process(
-    host: str = "127.0.0.1", *, start_timeout: float = 15.0, stop_timeout: float = 5.0
+    host: str = "127.0.0.1",
+    *,
+    start_timeout: float = 15.0,
+    stop_timeout: float = 5.0,
+    cpu: int | None = None,
 ) -> Iterator[str]:
     """Run ``python -m benchmarks.server`` in a child process; yield its base URL.
 
     Waits at most ``start_timeout`` seconds for it to listen; afterwards sends
-    SIGTERM, waits at most ``stop_timeout`` seconds, then kills it.
+    SIGTERM, waits at most ``stop_timeout`` seconds, then kills it. ``cpu``
+    pins it to that CPU (``split_cpus``).
     """
     command = [sys.executable, "-m", "benchmarks.server", "--host", host, "--port", "0"]
     command.append("--stop-on-eof")
+    if cpu is not None:
+        command += ["--cpu", str(cpu)]
     with subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
         command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE
     ) as process:

@@ -7,6 +7,7 @@ not judged. The targets table is checked on made-up results instead.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from benchmarks import load
 from benchmarks.__main__ import format_targets, pick_wire, skipped_targets, targets
+from benchmarks.server import split_cpus, start_server_process
 
 pytestmark = pytest.mark.httpx_only  # the benchmarks pick their transports themselves
 
@@ -248,3 +250,41 @@ def test_judge_reads_the_results_already_there(
         assert f"no {name} in {tmp_path}: its targets are not judged" in printed
     assert "== which wire ==" in printed
     assert not list(tmp_path.glob("*.png"))  # nothing was run
+
+
+def _children() -> list[int]:
+    """This process's children (Linux: its main thread's, which started them)."""
+    pid = os.getpid()
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def test_the_load_run_puts_the_server_and_the_clients_each_on_a_cpu_of_its_own(
+    tmp_path: Path,
+) -> None:
+    """As the issue's figures were taken ("server on its own core"); where a
+    process cannot be pinned (not Linux, one CPU), the JSON says so."""
+    cpus = split_cpus()
+    out = tmp_path / "load.json"
+    arguments = ["--smoke", "--clients", "raw-aiohttp", "--concurrency", "1", "--json", str(out)]
+    assert load.main([*arguments, "--ops", "GetChatList"]) == 0
+    placement = json.loads(out.read_text(encoding="utf-8"))["meta"]["placement"]
+    assert load.main([*arguments, "--ops", "GetChatList", "--no-pin"]) == 0
+    unpinned = json.loads(out.read_text(encoding="utf-8"))["meta"]["placement"]
+    assert unpinned == "left to the scheduler (--no-pin)"
+    if cpus is None:
+        assert placement == "left to the scheduler"
+        return
+    server_cpu, client_cpu = cpus
+    assert server_cpu != client_cpu
+    assert placement == f"server on CPU {server_cpu}, each client on CPU {client_cpu}"
+    # The server's process, and a worker's (which pins itself before its client starts).
+    with start_server_process(cpu=server_cpu):
+        (server,) = _children()
+        assert os.sched_getaffinity(server) == {server_cpu}
+    probe = "from benchmarks.server import pin; import os, sys; pin(int(sys.argv[1])); "
+    probe += "print(sorted(os.sched_getaffinity(0)))"
+    done = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", probe, str(client_cpu)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert done.stdout.strip() == f"[{client_cpu}]"
