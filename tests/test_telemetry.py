@@ -322,7 +322,7 @@ def test_the_url_recorded_has_no_user_info_and_no_query(otel: Otel) -> None:
         "https://someone:hunter2@agentchat.example:8443/base", otel.tracer_provider, None
     )
     assert made is not None
-    assert made.needed(instrumentable=False)  # a provider is given: a span is made
+    assert made.recording()  # a provider is given: a span is made
     made.start(GET_CHAT_LIST).end(None)
     assert attributes(otel.span("GetChatList"))["url.full"] == (
         "https://agentchat.example:8443/base/api/GetChatList"

@@ -190,14 +190,14 @@ class Pipeline:
 
         ``body`` is a JSON value (or ``None``); it and ``params`` may hold
         ``Secret`` values, unwrapped only inside the wire. Await what it returns
-        at once: with nothing to trace, the call itself (one coroutine frame
+        at once: with nothing to record, the call itself (one coroutine frame
         less for every call, and for every call waiting for a slot).
         """
         state = _CallState()
         send = self._call if options.deadline is None else self._within_deadline
-        instrumentable = getattr(self.http, "instrumentable", True)
-        if self.telemetry is None or not self.telemetry.needed(instrumentable):
-            # Nothing records, nothing could see the requests.
+        if self.telemetry is None or not self.telemetry.recording():
+            # No span, no metric: generic instrumentation is kept out of the
+            # requests themselves, if it could see them (``_attempt``).
             return send(route, options, params, body, state)
         return self._traced(self.telemetry, send, route, options, params, body, state)
 
@@ -337,6 +337,7 @@ class Pipeline:
                 token, generation = await self.auth.token() if ready is None else ready
                 query["SessionToken"] = token
             state.in_flight = not route.safe
+            muted = self._mute(state)
             try:
                 if timeouts.attempt is None or getattr(self.http, "bounds_attempt", False):
                     # The wire bounds the attempt as a whole by itself
@@ -356,11 +357,26 @@ class Pipeline:
                 # its TimeoutError): the frames it went through below here hold
                 # the request, its URL and body, so the token and the password.
                 raise _without_frames(exc) from None
+            finally:
+                if muted is not None:
+                    Telemetry.unsuppress(muted)
             state.in_flight = False  # from here on, nothing of this call is on the wire
         finally:
             if options.queue:
                 self.slots.release()
         return outcome, generation
+
+    def _mute(self, state: _CallState) -> object | None:
+        """Generic instrumentation switched off around one request, when no
+        span of the call's does it (``_traced``) and it could see the wire's
+        requests (``Wire.instrumentable``): its spans would record the URL, so
+        the token. The token to give ``Telemetry.unsuppress``, or ``None``."""
+        telemetry = self.telemetry
+        if telemetry is None or state.trace is not None:
+            return None
+        if not getattr(self.http, "instrumentable", True):
+            return None
+        return telemetry.suppress()
 
     async def _bounded(
         self, request: _Request, query: Mapping[str, str | Secret], timeouts: Timeouts

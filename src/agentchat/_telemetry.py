@@ -231,13 +231,15 @@ class Telemetry:
         self._parent: object = None
         self._suppressed: otel_context.Context | None = None
 
-    def needed(self, instrumentable: bool) -> bool:
-        """Whether a call has anything to do here: a provider is set (for its
-        span or its metric), or generic instrumentation can see the wire's
-        requests (``Wire.instrumentable``) and must be switched off around them.
+    def recording(self) -> bool:
+        """Whether a call's span or its metric goes to a provider: ``start`` is due.
+
+        Without one, a call on a wire that generic instrumentation can see
+        (``Wire.instrumentable``) still switches it off, around each request
+        only (``suppress``): a call waiting for a slot holds no context.
         """
         tracing, metering = self._providers()
-        return tracing or metering or instrumentable
+        return tracing or metering
 
     def start(self, route: Route) -> CallTrace:
         """Start a call's span and make it current, with generic HTTP instrumentation off.
@@ -255,16 +257,29 @@ class Telemetry:
             # No provider is set: the proxy's no-op tracer would make a span
             # that records nothing (looking up the current one to say so).
             span = _INVALID_SPAN
-        parent = otel_context.get_current()
-        if parent is self._parent and self._suppressed is not None:
-            context = self._suppressed  # contexts are immutable: the same one serves
-        else:
-            context = otel_context.Context({**parent, **_SUPPRESSED})
-            self._parent, self._suppressed = parent, context
+        context = self._suppressed_context()
         if span is not _INVALID_SPAN:  # the no-op tracer's, when no provider is set
             context = trace.set_span_in_context(span, context)
         token = otel_context.attach(context)
         return CallTrace(self, attributes[1], span, token)
+
+    def suppress(self) -> object:
+        """Switch generic HTTP instrumentation off in the current context, with
+        no span, until ``unsuppress`` of what this returns (in the same task)."""
+        return otel_context.attach(self._suppressed_context())
+
+    @staticmethod
+    def unsuppress(token: object) -> None:
+        otel_context.detach(token)  # type: ignore[arg-type]
+
+    def _suppressed_context(self) -> otel_context.Context:
+        """The current context with generic instrumentation suppressed."""
+        parent = otel_context.get_current()
+        if parent is self._parent and self._suppressed is not None:
+            return self._suppressed  # contexts are immutable: the same one serves
+        context = otel_context.Context({**parent, **_SUPPRESSED})
+        self._parent, self._suppressed = parent, context
+        return context
 
     def _providers(self) -> tuple[bool, bool]:
         """Whether this client's spans, and its metrics, go to a provider."""
