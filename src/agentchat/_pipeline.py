@@ -339,15 +339,7 @@ class Pipeline:
             state.in_flight = not route.safe
             muted = self._mute(state)
             try:
-                if timeouts.attempt is None or getattr(self.http, "bounds_attempt", False):
-                    # The wire bounds the attempt as a whole by itself
-                    # (``Wire.bounds_attempt``): no cancel scope per attempt.
-                    outcome: Outcome = await self.http.send(
-                        route.method, request.url, query, request.headers, request.body,
-                        timeouts, self.max_response_bytes,
-                    )  # fmt: skip
-                else:
-                    outcome = await self._bounded(request, query, timeouts)
+                outcome: Outcome = await self._put(request, query, timeouts)
             except httpx.TransportError as exc:
                 outcome = type(exc)(redact(str(exc)))
             except BodyTooLarge as exc:
@@ -377,6 +369,19 @@ class Pipeline:
         if not getattr(self.http, "instrumentable", True):
             return None
         return telemetry.suppress()
+
+    def _put(
+        self, request: _Request, query: Mapping[str, str | Secret], timeouts: Timeouts
+    ) -> Awaitable[Outcome]:
+        """The request on the wire, for ``_attempt`` to await (no frame of its own)."""
+        if timeouts.attempt is None or getattr(self.http, "bounds_attempt", False):
+            # The wire bounds the attempt as a whole by itself
+            # (``Wire.bounds_attempt``): no cancel scope per attempt.
+            return self.http.send(
+                request.route.method, request.url, query, request.headers, request.body,
+                timeouts, self.max_response_bytes,
+            )  # fmt: skip
+        return self._bounded(request, query, timeouts)
 
     async def _bounded(
         self, request: _Request, query: Mapping[str, str | Secret], timeouts: Timeouts
