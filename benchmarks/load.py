@@ -18,7 +18,7 @@ and what it had reported kept (the calls unfinished or not yet made count as
 ``Abandoned`` errors); a new process serves that client's next cell.
 
 On Linux with two CPUs or more, the server runs on one CPU and every client
-process on another (``server.split_cpus``), as in the issue's figures ("server
+process on one other, the same for all: they take turns (``server.split_cpus``), as in the issue's figures ("server
 on its own core"): left to the scheduler, a client whose work spans two threads
 (pyreqwest's runtime and the event loop) moved by up to 2x from one run to the
 next on the 2-core machine the figures are recorded on. ``--no-pin`` leaves the
