@@ -18,11 +18,12 @@ and what it had reported kept (the calls unfinished or not yet made count as
 ``Abandoned`` errors); a new process serves that client's next cell.
 
 On Linux with two CPUs or more, the server runs on one CPU and every client
-process on one other, the same for all: they take turns (``server.split_cpus``), as in the issue's figures ("server
-on its own core"): left to the scheduler, a client whose work spans two threads
-(pyreqwest's runtime and the event loop) moved by up to 2x from one run to the
-next on the 2-core machine the figures are recorded on. ``--no-pin`` leaves the
-placement to the scheduler; the JSON results say which it was (``placement``).
+process on one other, the same for all: they take turns (``server.split_cpus``).
+So were the issue's figures taken ("server on its own core"): left to the
+scheduler, a client whose work spans two threads (pyreqwest's runtime and the
+event loop) moved by up to 2x from one run to the next on the 2-core machine
+the figures are recorded on. ``--no-pin`` leaves the placement to the
+scheduler; the JSON results say which it was (``placement``).
 
 Clients, each with 100 connections and the raw ones' requests written by hand:
 ``raw-httpx`` (an ``httpx.AsyncClient``), ``raw-httpx2`` (the same with
