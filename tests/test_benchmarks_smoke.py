@@ -258,7 +258,7 @@ def _children() -> list[int]:
     return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
-def test_the_load_run_puts_the_server_and_the_clients_each_on_a_cpu_of_its_own(
+def test_the_load_run_puts_the_server_on_one_cpu_and_the_clients_on_another(
     tmp_path: Path,
 ) -> None:
     """As the issue's figures were taken ("server on its own core"); where a
