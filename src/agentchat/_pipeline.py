@@ -374,27 +374,15 @@ class Pipeline:
         self, request: _Request, query: Mapping[str, str | Secret], timeouts: Timeouts
     ) -> Awaitable[Outcome]:
         """The request on the wire, for ``_attempt`` to await (no frame of its own)."""
+        sent = self.http.send(
+            request.route.method, request.url, query, request.headers, request.body,
+            timeouts, self.max_response_bytes,
+        )  # fmt: skip
         if timeouts.attempt is None or getattr(self.http, "bounds_attempt", False):
             # The wire bounds the attempt as a whole by itself
             # (``Wire.bounds_attempt``): no cancel scope per attempt.
-            return self.http.send(
-                request.route.method, request.url, query, request.headers, request.body,
-                timeouts, self.max_response_bytes,
-            )  # fmt: skip
-        return self._bounded(request, query, timeouts)
-
-    async def _bounded(
-        self, request: _Request, query: Mapping[str, str | Secret], timeouts: Timeouts
-    ) -> Outcome:
-        """Send once within the attempt's bound (``timeouts.attempt``), on a wire
-        that does not bound it by itself; past it, a ``ReadTimeout`` is returned."""
-        assert timeouts.attempt is not None
-        with anyio.move_on_after(timeouts.attempt):
-            return await self.http.send(
-                request.route.method, request.url, query, request.headers, request.body,
-                timeouts, self.max_response_bytes,
-            )  # fmt: skip
-        return httpx.ReadTimeout(no_answer_within(timeouts.attempt))
+            return sent
+        return _bounded(sent, timeouts.attempt)
 
     async def _wait_retry(
         self, route: Route, retry: Retry, attempt: int, trace: CallTrace | None
@@ -415,6 +403,14 @@ class _Request:
     params: Mapping[str, str] | None
     body: Any
     headers: Mapping[str, str | Secret]
+
+
+async def _bounded(sent: Awaitable[Outcome], attempt: float) -> Outcome:
+    """``sent`` within the attempt's bound, on a wire that does not bound it by
+    itself; past it, a ``ReadTimeout`` is returned."""
+    with anyio.move_on_after(attempt):
+        return await sent
+    return httpx.ReadTimeout(no_answer_within(attempt))
 
 
 def _without_frames(exc: BaseException) -> BaseException:
