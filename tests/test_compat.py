@@ -36,6 +36,7 @@ from agentchat._compat import (
     disable_aiohttp_resend,
     has_attrs_generated_init,
     install_pool,
+    lazy_aiohttp_read_timer,
     pool_limit,
     pyreqwest_connect_failed,
     suppression_keys,
@@ -123,6 +124,38 @@ async def test_an_aiohttp_session_resends_by_itself_until_told_not_to() -> None:
         assert session._retry_connection is True  # what aiohttp does unless told
         disable_aiohttp_resend(session)
         assert session._retry_connection is False
+
+
+async def test_aiohttp_keeps_its_read_bound_where_the_lazy_timer_takes_it_over() -> None:
+    from aiohttp.client_proto import ResponseHandler
+
+    loop = asyncio.get_running_loop()
+    protocol = ResponseHandler(loop)
+    # What _LazyReadTimer reads and sets on aiohttp's protocol.
+    assert protocol._read_timeout is None
+    assert protocol._read_timeout_handle is None
+    assert protocol._loop is loop
+    async with aiohttp.ClientSession() as session:
+        connector = session.connector
+        assert connector is not None
+        made = connector._factory
+        assert made.func is ResponseHandler
+        assert lazy_aiohttp_read_timer(connector)
+        lazy = connector._factory()
+        assert isinstance(lazy, ResponseHandler)
+        assert type(lazy) is not ResponseHandler
+        # Its read bound as aiohttp's own code drives it: armed once a request
+        # is sent, moved by a read, ended by the timer.
+        lazy._read_timeout = 0.05
+        lazy.start_timeout()
+        handle = lazy._read_timeout_handle
+        lazy.data_received(b"")  # no bytes: aiohttp does not move the bound
+        assert lazy._read_timeout_handle is handle is not None
+        with anyio.fail_after(5):
+            while lazy.exception() is None:  # bounded by fail_after
+                await anyio.sleep(0.01)
+        assert isinstance(lazy.exception(), aiohttp.SocketTimeoutError)
+        assert not lazy_aiohttp_read_timer(connector)  # once only: not aiohttp's factory now
 
 
 # -- pyreqwest (Python 3.11+) ---------------------------------------------------------------

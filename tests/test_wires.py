@@ -8,6 +8,7 @@ where it is installed: Python 3.11 and newer).
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import importlib.util
 import json
@@ -198,6 +199,59 @@ async def test_read_timeouts_are_timeouts_and_unsafe_calls_are_not_resent(
     assert server.requests["/api/GetChatList"] == 2
     assert server.requests["/api/SendMessage"] == 1
     assert isinstance(unknown.value.__cause__, httpx.ReadTimeout)
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])  # pyreqwest: the client's bounds
+async def test_a_read_bound_is_per_read_and_a_shorter_one_holds_on_a_used_connection(
+    transport: Transport,
+) -> None:
+    # The aiohttp wire keeps its read bound with one timer per connection that
+    # reads move (``_compat.lazy_aiohttp_read_timer``): every wire must still
+    # end a silent answer at the read bound, a shorter one included on a
+    # connection whose last call armed a 30 s one, and never end an answer
+    # whose bytes keep coming within it (only the attempt's bound does). On
+    # pyreqwest a call's own timeout bounds only its attempt as a whole
+    # (reqwest's phase bounds are the client's: docs/transports.md).
+    short = httpx.Timeout(1.0, read=0.25)  # the attempt's bound: 1 + 1 + 0.25 s
+    async with serve() as server, client(server.base_url, transport, max_retries=0) as chat:
+        await chat.get_chat_list()  # the connection, used with the default 30 s bound
+        server.faults["/api/GetChatList"] = "hang"
+        with anyio.fail_after(10):
+            start = anyio.current_time()
+            with pytest.raises(APITimeoutError):
+                await chat.with_options(timeout=short).get_chat_list()
+            silent = anyio.current_time() - start
+            server.faults["/api/GetChatList"] = "trickle"
+            start = anyio.current_time()
+            with pytest.raises(APITimeoutError):
+                await chat.with_options(timeout=short).get_chat_list()
+            trickled = anyio.current_time() - start
+    assert 0.25 <= silent < 1.0  # the read bound, not the attempt's 2.25 s
+    assert 2.0 <= trickled < 4.0  # each byte within 0.25 s: the attempt's bound
+
+
+async def test_the_aiohttp_wire_arms_no_read_timer_per_request_on_a_kept_connection() -> None:
+    from aiohttp.client_proto import ResponseHandler
+
+    loop = asyncio.get_running_loop()
+    armed: list[object] = []
+    call_at = loop.call_at
+
+    def counting_call_at(when: float, callback: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(getattr(callback, "__self__", None), ResponseHandler):
+            armed.append(callback)
+        return call_at(when, callback, *args, **kwargs)
+
+    async with serve() as server, client(server.base_url, "aiohttp") as chat:
+        await chat.get_chat_list()
+        loop.call_at = counting_call_at  # type: ignore[method-assign,assignment]
+        try:
+            for _ in range(50):  # one connection, one caller at a time
+                await chat.get_chat_list()
+        finally:
+            del loop.call_at
+    # aiohttp's own timer: two per request (sent, then its one read).
+    assert len(armed) <= 1, armed
 
 
 @TRANSPORTS

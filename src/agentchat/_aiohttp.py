@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Final
 import anyio
 import httpx
 
-from ._compat import disable_aiohttp_resend
+from ._compat import disable_aiohttp_resend, lazy_aiohttp_read_timer
 from ._exceptions import InvalidRequestError
 from ._redaction import Secret, redact
 from ._wire import (
@@ -215,6 +215,9 @@ async def open_aiohttp_wire(
     # drops; here the pipeline alone decides what may be resent (AgentChat has
     # GET calls that are not safe to repeat).
     disable_aiohttp_resend(session)
+    # The read bound (``sock_read``) kept by one timer per connection, moved as
+    # bytes arrive, instead of two armed and cancelled per request.
+    lazy_aiohttp_read_timer(session.connector)
     return AiohttpWire(session, None if proxy is None else _proxy_url(proxy)), session
 
 
