@@ -148,14 +148,6 @@ class Authenticator(Protocol):
         """Record that a session request just succeeded."""
 
 
-@attrs.define(eq=False)
-class _CallState:
-    # An unsafe request is on the wire with no definitive answer yet.
-    in_flight: bool = False
-    # The call's span (with OpenTelemetry installed).
-    trace: CallTrace | None = None
-
-
 @attrs.define(eq=False, repr=False)
 class Pipeline:
     """Sends requests for one client; shared by its session and its methods."""
@@ -177,6 +169,8 @@ class Pipeline:
     #: The request headers without a body and with a JSON body (``__attrs_post_init__``).
     _plain_headers: Mapping[str, str | Secret] = attrs.field(init=False)
     _json_headers: Mapping[str, str | Secret] = attrs.field(init=False)
+    #: Each route's URL, made once (the routes are the reference's, a fixed few).
+    _urls: dict[str, str] = attrs.field(init=False, factory=dict)
 
     def call(
         self,
@@ -193,72 +187,59 @@ class Pipeline:
         at once: with nothing to record, the call itself (one coroutine frame
         less for every call, and for every call waiting for a slot).
         """
-        state = _CallState()
+        url = self._urls.get(route.path)
+        if url is None:
+            url = self._urls[route.path] = self.base_url + route.path
+        headers = self._plain_headers if body is None else self._json_headers
+        call = _Call(route, url, params, body, headers)
         send = self._call if options.deadline is None else self._within_deadline
         if self.telemetry is None or not self.telemetry.recording():
             # No span, no metric: generic instrumentation is kept out of the
             # requests themselves, if it could see them (``_attempt``).
-            return send(route, options, params, body, state)
-        return self._traced(self.telemetry, send, route, options, params, body, state)
+            return send(call, options)
+        return self._traced(self.telemetry, send, call, options)
 
     async def _traced(
         self,
         telemetry: Telemetry,
-        send: Callable[..., Awaitable[Reply]],
-        route: Route,
+        send: Callable[[_Call, RequestOptions], Awaitable[Reply]],
+        call: _Call,
         options: RequestOptions,
-        params: Mapping[str, str] | None,
-        body: Any,
-        state: _CallState,
     ) -> Reply:
         """One span around the whole call; generic HTTP instrumentation is off
         within it (its spans would record the URL, so the token)."""
-        trace = telemetry.start(route)
-        state.trace = trace
+        trace = telemetry.start(call.route)
+        call.trace = trace
         try:
-            reply = await send(route, options, params, body, state)
+            reply = await send(call, options)
         except BaseException as exc:
             trace.end(None, exc)
             raise
         trace.end(reply)
         return reply
 
-    async def _within_deadline(
-        self,
-        route: Route,
-        options: RequestOptions,
-        params: Mapping[str, str] | None,
-        body: Any,
-        state: _CallState,
-    ) -> Reply:
+    async def _within_deadline(self, call: _Call, options: RequestOptions) -> Reply:
         assert options.deadline is not None
         with anyio.move_on_after(options.deadline):
-            return await self._call(route, options, params, body, state)
+            return await self._call(call, options)
         # Raised here, with no context: the cancellation that ended the call
         # went through the wire, whose callees hold the URL (and the token).
-        message = f"{route.name} did not complete within its {options.deadline:g}s deadline"
-        if state.in_flight:
+        name = call.route.name
+        message = f"{name} did not complete within its {options.deadline:g}s deadline"
+        if call.in_flight:
             raise OutcomeUnknownError(
                 f"{message}; the server may have processed it, so it was not resent",
-                endpoint=route.name,
+                endpoint=name,
             )
-        raise APITimeoutError(message, endpoint=route.name)
+        raise APITimeoutError(message, endpoint=name)
 
-    async def _call(
-        self,
-        route: Route,
-        options: RequestOptions,
-        params: Mapping[str, str] | None,
-        body: Any,
-        state: _CallState,
-    ) -> Reply:
-        headers = self._plain_headers if body is None else self._json_headers
-        request = _Request(route, self.base_url + route.path, params, body, headers)
+    async def _call(self, call: _Call, options: RequestOptions) -> Reply:
+        route = call.route
         timeouts = options.timeout
         attempt = 0
         relogged = False
         while True:
-            outcome, generation = await self._attempt(request, options, timeouts, state)
+            outcome, generation = await self._attempt(call, options, timeouts)
             if succeeded(outcome):  # the common case, without the rest of decide()
                 if route.session:
                     assert self.auth is not None
@@ -272,7 +253,7 @@ class Pipeline:
                 relogon=options.relogon,
                 relogged=relogged,
                 jitter=CLOCK.jitter(),
-                url=request.url,
+                url=call.url,
             )
             assert not isinstance(decision, Return)  # a success was returned above
             if isinstance(decision, Raise):
@@ -280,8 +261,8 @@ class Pipeline:
             if isinstance(decision, Relogon):
                 assert self.auth is not None
                 relogged = True
-                if state.trace is not None:
-                    state.trace.relogon_due(decision.status_code)
+                if call.trace is not None:
+                    call.trace.relogon_due(decision.status_code)
                 logger.info(
                     "%s: session rejected (%d); logging on again", route.name, decision.status_code
                 )
@@ -289,7 +270,7 @@ class Pipeline:
                 continue
             attempt += 1
             relogged = False  # a new attempt may re-log on once more
-            await self._wait_retry(route, decision, attempt, state.trace)
+            await self._wait_retry(route, decision, attempt, call.trace)
 
     def __attrs_post_init__(self) -> None:
         # The request headers, the same for every call: "*/*" as the
@@ -305,7 +286,7 @@ class Pipeline:
         }
 
     async def _attempt(
-        self, request: _Request, options: RequestOptions, timeouts: Timeouts, state: _CallState
+        self, call: _Call, options: RequestOptions, timeouts: Timeouts
     ) -> tuple[Outcome, int]:
         """One attempt: a slot, the token, the wire; what came back, and the token's generation.
 
@@ -315,10 +296,10 @@ class Pipeline:
         sent). Anything else that comes out of the wire is raised on without
         those frames: this is the one place they are cut, whatever the wire.
         """
-        route = request.route
+        route = call.route
         query: dict[str, str | Secret] = {"Version": self.version}
-        if request.params:
-            query.update(request.params)
+        if call.params:
+            query.update(call.params)
         generation = 0
         if self.throttle is not None:
             await self.throttle()  # before the slot: a call waiting here holds none
@@ -336,10 +317,10 @@ class Pipeline:
                 ready = self.auth.current()
                 token, generation = await self.auth.token() if ready is None else ready
                 query["SessionToken"] = token
-            state.in_flight = not route.safe
-            muted = self._mute(state)
+            call.in_flight = not route.safe
+            muted = self._mute(call)
             try:
-                outcome: Outcome = await self._put(request, query, timeouts)
+                outcome: Outcome = await self._put(call, query, timeouts)
             except httpx.TransportError as exc:
                 outcome = type(exc)(redact(str(exc)))
             except BodyTooLarge as exc:
@@ -352,30 +333,30 @@ class Pipeline:
             finally:
                 if muted is not None:
                     Telemetry.unsuppress(muted)
-            state.in_flight = False  # from here on, nothing of this call is on the wire
+            call.in_flight = False  # from here on, nothing of this call is on the wire
         finally:
             if options.queue:
                 self.slots.release()
         return outcome, generation
 
-    def _mute(self, state: _CallState) -> object | None:
+    def _mute(self, call: _Call) -> object | None:
         """Generic instrumentation switched off around one request, when no
         span of the call's does it (``_traced``) and it could see the wire's
         requests (``Wire.instrumentable``): its spans would record the URL, so
         the token. The token to give ``Telemetry.unsuppress``, or ``None``."""
         telemetry = self.telemetry
-        if telemetry is None or state.trace is not None:
+        if telemetry is None or call.trace is not None:
             return None
         if not getattr(self.http, "instrumentable", True):
             return None
         return telemetry.suppress()
 
     def _put(
-        self, request: _Request, query: Mapping[str, str | Secret], timeouts: Timeouts
+        self, call: _Call, query: Mapping[str, str | Secret], timeouts: Timeouts
     ) -> Awaitable[Outcome]:
         """The request on the wire, for ``_attempt`` to await (no frame of its own)."""
         sent = self.http.send(
-            request.route.method, request.url, query, request.headers, request.body,
+            call.route.method, call.url, query, call.headers, call.body,
             timeouts, self.max_response_bytes,
         )  # fmt: skip
         if timeouts.attempt is None or getattr(self.http, "bounds_attempt", False):
@@ -394,15 +375,33 @@ class Pipeline:
         await CLOCK.sleep(retry.delay)
 
 
-@attrs.frozen
-class _Request:
-    """What stays the same across a call's attempts."""
+class _Call:
+    """One call: what it sends, the same for each attempt, and where it stands.
 
-    route: Route
-    url: str
-    params: Mapping[str, str] | None
-    body: Any
-    headers: Mapping[str, str | Secret]
+    One object per call, and one per call waiting for a slot: a plain class,
+    its fields set once each (a frozen attrs class sets them through
+    ``object.__setattr__``). Its repr shows none of them.
+    """
+
+    __slots__ = ("body", "headers", "in_flight", "params", "route", "trace", "url")
+
+    def __init__(
+        self,
+        route: Route,
+        url: str,
+        params: Mapping[str, str] | None,
+        body: Any,
+        headers: Mapping[str, str | Secret],
+    ) -> None:
+        self.route = route
+        self.url = url
+        self.params = params
+        self.body = body
+        self.headers = headers
+        #: An unsafe request is on the wire with no definitive answer yet.
+        self.in_flight = False
+        #: The call's span (with a provider set: ``_traced``).
+        self.trace: CallTrace | None = None
 
 
 async def _bounded(sent: Awaitable[Outcome], attempt: float) -> Outcome:
