@@ -171,6 +171,10 @@ class Pipeline:
     _json_headers: Mapping[str, str | Secret] = attrs.field(init=False)
     #: Each route's URL, made once (the routes are the reference's, a fixed few).
     _urls: dict[str, str] = attrs.field(init=False, factory=dict)
+    #: The query of a call without parameters, and of a session call without
+    #: them (``_query``).
+    _version_query: Mapping[str, str] = attrs.field(init=False)
+    _token_query: Mapping[str, str | Secret] | None = attrs.field(init=False, default=None)
 
     def call(
         self,
@@ -280,6 +284,7 @@ class Pipeline:
         if self.api_key is not None:
             headers["apikey"] = self.api_key
         self._plain_headers = headers
+        self._version_query = {"Version": self.version}
         self._json_headers = {
             **headers,
             "Content-Type": "application/json",
@@ -297,9 +302,7 @@ class Pipeline:
         those frames: this is the one place they are cut, whatever the wire.
         """
         route = call.route
-        query: dict[str, str | Secret] = {"Version": self.version}
-        if call.params:
-            query.update(call.params)
+        token: Secret | None = None
         generation = 0
         if self.throttle is not None:
             await self.throttle()  # before the slot: a call waiting here holds none
@@ -316,11 +319,10 @@ class Pipeline:
                 # rejected while this call waited is never sent.
                 ready = self.auth.current()
                 token, generation = await self.auth.token() if ready is None else ready
-                query["SessionToken"] = token
             call.in_flight = not route.safe
             muted = self._mute(call)
             try:
-                outcome: Outcome = await self._put(call, query, timeouts)
+                outcome: Outcome = await self._put(call, token, timeouts)
             except httpx.TransportError as exc:
                 outcome = type(exc)(redact(str(exc)))
             except BodyTooLarge as exc:
@@ -351,12 +353,10 @@ class Pipeline:
             return None
         return telemetry.suppress()
 
-    def _put(
-        self, call: _Call, query: Mapping[str, str | Secret], timeouts: Timeouts
-    ) -> Awaitable[Outcome]:
+    def _put(self, call: _Call, token: Secret | None, timeouts: Timeouts) -> Awaitable[Outcome]:
         """The request on the wire, for ``_attempt`` to await (no frame of its own)."""
         sent = self.http.send(
-            call.route.method, call.url, query, call.headers, call.body,
+            call.route.method, call.url, self._query(call.params, token), call.headers, call.body,
             timeouts, self.max_response_bytes,
         )  # fmt: skip
         if timeouts.attempt is None or getattr(self.http, "bounds_attempt", False):
@@ -364,6 +364,25 @@ class Pipeline:
             # (``Wire.bounds_attempt``): no cancel scope per attempt.
             return sent
         return _bounded(sent, timeouts.attempt)
+
+    def _query(
+        self, params: Mapping[str, str] | None, token: Secret | None
+    ) -> Mapping[str, str | Secret]:
+        """A request's query: ``Version``, the call's parameters, and the token
+        of a session call. Made once the call holds its slot (a call waiting for
+        one holds no query), and without parameters the same mapping for as
+        long as the token is the same (the wires only read it)."""
+        if params:
+            query: dict[str, str | Secret] = {"Version": self.version, **params}
+            if token is not None:
+                query["SessionToken"] = token
+            return query
+        if token is None:
+            return self._version_query
+        known = self._token_query
+        if known is None or known["SessionToken"] is not token:
+            known = self._token_query = {"Version": self.version, "SessionToken": token}
+        return known
 
     async def _wait_retry(
         self, route: Route, retry: Retry, attempt: int, trace: CallTrace | None

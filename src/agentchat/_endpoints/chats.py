@@ -215,7 +215,10 @@ class ChatEndpoints(ClientBase):
             APITimeoutError: No answer in time, after the retries.
             APIConnectionError: The connection failed, after the retries.
         """
-        params = check.query({"ChatType": check.optional(chat_type_value, chat_type, "chat_type")})
+        # The call bots poll, mostly with no filter: then no query to make.
+        params = None
+        if chat_type is not None:
+            params = check.query({"ChatType": chat_type_value(chat_type, "chat_type")})
         return await self._request(routes.GET_CHAT_LIST, ChatList, params=params)
 
     async def export_chat(self, chat_id: int) -> ChatExport:
