@@ -158,41 +158,43 @@ def _lazy_read_timer_class() -> type | None:
         def __init__(self, loop: Any) -> None:
             super().__init__(loop)
             self._read_deadline: float | None = None
-            self._read_timer_at: float | None = None
 
         def _reschedule_timeout(self) -> None:
             timeout = self._read_timeout
             if not timeout:
                 self._read_deadline = None
                 return
-            loop = self._loop
-            self._read_deadline = deadline = loop.time() + timeout
-            armed = self._read_timer_at
-            if armed is None or deadline < armed:
-                if self._read_timeout_handle is not None:
-                    self._read_timeout_handle.cancel()
-                self._read_timer_at = deadline
-                self._read_timeout_handle = loop.call_at(deadline, self._read_timer_fired)
+            self._read_deadline = deadline = self._loop.time() + timeout
+            armed = self._read_timeout_handle
+            if armed is None or deadline < armed.when():
+                self._arm_read_timer(deadline)
 
         def _drop_timeout(self) -> None:
             self._read_deadline = None
 
+        def _arm_read_timer(self, deadline: float) -> None:
+            self._cancel_read_timer()
+            self._read_timeout_handle = self._loop.call_at(deadline, self._read_timer_fired)
+
+        def _cancel_read_timer(self) -> None:
+            if self._read_timeout_handle is not None:
+                self._read_timeout_handle.cancel()
+                self._read_timeout_handle = None
+
         def _read_timer_fired(self) -> None:
-            self._read_timeout_handle = self._read_timer_at = None
+            self._read_timeout_handle = None
             deadline = self._read_deadline
             if deadline is None:
                 return
             if self._loop.time() < deadline:  # read from since the timer was armed
-                self._read_timer_at = deadline
-                self._read_timeout_handle = self._loop.call_at(deadline, self._read_timer_fired)
+                self._arm_read_timer(deadline)
                 return
             self._read_deadline = None
             self._on_read_timeout()
 
         def _stop_read_timer(self) -> None:
-            if self._read_timeout_handle is not None:
-                self._read_timeout_handle.cancel()
-            self._read_timeout_handle = self._read_timer_at = self._read_deadline = None
+            self._cancel_read_timer()
+            self._read_deadline = None
 
         def connection_lost(self, exc: BaseException | None) -> None:
             super().connection_lost(exc)
