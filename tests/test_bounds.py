@@ -27,6 +27,7 @@ from agentchat import (
 )
 
 from .fakes import EMAIL, PASSWORD
+from .hostile import serve as serve_hostile
 from .loopback import BIG_BODY, LoopbackServer, serve
 
 pytestmark = pytest.mark.anyio
@@ -70,6 +71,30 @@ async def test_a_trickling_answer_ends_at_the_attempts_bound(bound: float | http
     assert server.requests["/api/SendMessage"] == 1
     assert 0.4 <= unsafe < 1.5
     assert 0.8 <= safe < 3.0
+
+
+async def test_a_stalled_body_ends_at_the_read_bound_not_the_attempts() -> None:
+    # A raw-socket server (``tests/hostile.py``'s ``trickle-body``) sends the
+    # head and one body byte, then one byte a second: each read waits 1 s,
+    # past the 0.4 s read bound, well within the attempt's 3 + 3 + 0.4 s. On the
+    # suite's transport (aiohttp's bound is ``_compat.lazy_aiohttp_read_timer``'s).
+    bound = httpx.Timeout(3.0, read=0.4)
+    with serve_hostile("trickle-body") as server:
+        async with AsyncAgentChat(
+            EMAIL,
+            PASSWORD,
+            base_url=server.base_url,
+            timeout=bound,
+            max_retries=0,
+            keep_alive_interval=None,
+        ) as chat:
+            with anyio.fail_after(10):
+                start = anyio.current_time()
+                with pytest.raises(APITimeoutError):
+                    await chat.get_chat_list()
+                elapsed = anyio.current_time() - start
+    assert 0.4 <= elapsed < 2.0, elapsed
+    assert server.errors == []
 
 
 async def test_the_keep_alive_inherits_the_bound() -> None:

@@ -49,6 +49,7 @@ from agentchat._wire import (
 )
 
 from .fakes import EMAIL, PASSWORD
+from .hostile import serve as serve_hostile
 from .loopback import CHATS, LoopbackServer, serve
 
 pytestmark = pytest.mark.anyio
@@ -228,6 +229,30 @@ async def test_a_read_bound_is_per_read_and_a_shorter_one_holds_on_a_used_connec
             trickled = anyio.current_time() - start
     assert 0.25 <= silent < 1.0  # the read bound, not the attempt's 2.25 s
     assert 2.0 <= trickled < 4.0  # each byte within 0.25 s: the attempt's bound
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])  # pyreqwest: the client's bounds
+async def test_a_shorter_read_bound_stops_a_raw_socket_trickle_on_a_kept_connection(
+    transport: Transport,
+) -> None:
+    # The same rule against a server this suite's loopback code does not run:
+    # ``tests/hostile.py``'s raw-socket ``trickle-body`` (the head, then a body
+    # byte a second). KeepAlive, answered at once, leaves the connection used
+    # with the default 30 s read bound (on aiohttp, the timer armed for it);
+    # GetChatList on it, with a 0.4 s bound, must end at that bound.
+    short = httpx.Timeout(3.0, read=0.4)  # the attempt's bound: 3 + 3 + 0.4 s
+    with serve_hostile("trickle-body") as server:
+        async with client(server.base_url, transport, max_retries=0) as chat:
+            await chat.keep_alive()
+            with anyio.fail_after(10):
+                start = anyio.current_time()
+                with pytest.raises(APITimeoutError):
+                    await chat.with_options(timeout=short).get_chat_list()
+                elapsed = anyio.current_time() - start
+            connections = server.accepted  # before AgentLogoff's, on a new one
+    assert 0.4 <= elapsed < 2.0, elapsed
+    assert connections == 1  # logon, KeepAlive and GetChatList on one connection
+    assert server.errors == []
 
 
 async def test_the_aiohttp_wire_arms_no_read_timer_per_request_on_a_kept_connection() -> None:
